@@ -1,0 +1,14 @@
+"""Readiness of the whole platform: the gateway is ready when every service is."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def service_readiness_check(client: httpx.AsyncClient, service: str):  # type: ignore[no-untyped-def]
+    async def check() -> None:
+        response = await client.get("/readyz")
+        if response.status_code != 200:
+            raise RuntimeError(f"{service} is not ready")
+
+    return check

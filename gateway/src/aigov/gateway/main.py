@@ -1,0 +1,3 @@
+from aigov.gateway.app import create_app
+
+app = create_app()

@@ -1,0 +1,3 @@
+from aigov.classifier.app import create_app
+
+app = create_app()

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from aigov.shared.db import Base, UTCDateTime, utcnow
+
+
+class SystemFacts(Base):
+    """The classifier's own copy of what the inventory knows about a system (its input)."""
+
+    __tablename__ = "system_facts"
+
+    system_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    intended_purpose: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aigov.classifier.system.models import SystemFacts
+from aigov.shared.contracts.inventory import SystemRegisteredV1
+from aigov.shared.db import utcnow
+
+
+async def record_registration(session: AsyncSession, *, payload: SystemRegisteredV1) -> None:
+    facts = await session.get(SystemFacts, payload.system_id)
+    if facts is None:
+        facts = SystemFacts(system_id=payload.system_id)
+        session.add(facts)
+    facts.name = payload.name
+    facts.intended_purpose = payload.intended_purpose
+    facts.owner = payload.owner
+    facts.updated_at = utcnow()
+
+
+async def list_known_systems(session: AsyncSession) -> Sequence[SystemFacts]:
+    return (await session.scalars(select(SystemFacts).order_by(SystemFacts.name))).all()

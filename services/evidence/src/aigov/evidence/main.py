@@ -1,0 +1,3 @@
+from aigov.evidence.app import create_app
+
+app = create_app()

@@ -1,0 +1,39 @@
+"""System register logic: no HTTP, no commit (the caller owns the transaction)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from aigov.inventory.system.models import AISystem
+from aigov.inventory.system.schemas import SystemCreate
+from aigov.shared.contracts.inventory import SystemRegisteredV1
+from aigov.shared.events import make_event
+from aigov.shared.outbox import stage_event
+from aigov.shared.problems import NotFound
+from aigov.shared.topics import INVENTORY_EVENTS
+
+SOURCE = "/aigov/inventory"
+
+
+async def register_system(session: AsyncSession, *, data: SystemCreate) -> AISystem:
+    system = AISystem(id=uuid.uuid4(), **data.model_dump())
+    session.add(system)
+    payload = SystemRegisteredV1(
+        system_id=system.id,
+        name=system.name,
+        intended_purpose=system.intended_purpose,
+        owner=system.owner,
+    )
+    event = make_event(payload, source=SOURCE, subject=str(system.id))
+    stage_event(session, INVENTORY_EVENTS, event, key=str(system.id))
+    await session.flush()
+    return system
+
+
+async def get_system(session: AsyncSession, *, system_id: uuid.UUID) -> AISystem:
+    system = await session.get(AISystem, system_id)
+    if system is None:
+        raise NotFound(f"AI system {system_id} is not registered")
+    return system

@@ -1,0 +1,3 @@
+from aigov.monitoring.app import create_app
+
+app = create_app()

@@ -1,0 +1,196 @@
+"""The consumer runner: at-least-once in, exactly-one effect.
+
+For each record: read the CloudEvent, then in one database transaction record its id in
+``processed_event`` and run the handler, so a redelivered event has no second effect. Offsets are
+committed explicitly after handling. A failing handler is retried a bounded number of times, then
+the record goes to ``<topic>.dlq`` with its origin and the error in headers, and the partition
+keeps flowing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from aigov.shared.bus import Publisher
+from aigov.shared.bus_tables import ProcessedEvent
+from aigov.shared.db import transaction
+from aigov.shared.events import CloudEvent, Headers, InvalidEvent
+from aigov.shared.logs import event_id_var
+from aigov.shared.metrics import (
+    CONSUMER_LAG,
+    EVENTS_DEAD_LETTERED,
+    EVENTS_HANDLED,
+    EVENTS_RETRIED,
+)
+from aigov.shared.topics import dlq
+
+logger = logging.getLogger(__name__)
+
+
+class Handler(Protocol):
+    """Applies one event inside the consumer's transaction (flush, never commit)."""
+
+    def __call__(
+        self, session: AsyncSession, event: CloudEvent, *, topic: str
+    ) -> Awaitable[None]: ...
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What a component consumes: its consumer group, the topics and one handler."""
+
+    group_id: str
+    topics: Sequence[str]
+    handler: Handler
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        subscription: Subscription,
+        *,
+        factory: async_sessionmaker[AsyncSession],
+        publisher: Publisher,
+        bootstrap_servers: str,
+        max_retries: int = 3,
+        retry_backoff_s: float = 0.2,
+    ) -> None:
+        self.subscription = subscription
+        self._factory = factory
+        self._publisher = publisher
+        self._bootstrap_servers = bootstrap_servers
+        self._max_retries = max_retries
+        self._retry_backoff_s = retry_backoff_s
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            *self.subscription.topics,
+            bootstrap_servers=self._bootstrap_servers,
+            group_id=self.subscription.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.subscription.group_id}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    async def _run(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            for tp, records in batches.items():
+                try:
+                    for record in records:
+                        await self._handle(record)
+                        last = record.offset
+                    await consumer.commit({tp: last + 1})
+                except CommitFailedError:
+                    # A rebalance moved the partition; its new owner re-reads and dedupes.
+                    logger.warning("offset commit failed during a rebalance", exc_info=True)
+                except KafkaError:
+                    # Could not dead-letter (broker away): re-read from the failed record.
+                    logger.warning("bus error; re-reading %s", tp, exc_info=True)
+                    consumer.seek(tp, record.offset)
+                    await asyncio.sleep(1.0)
+                await self._record_lag(consumer, tp)
+
+    async def _record_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
+        highwater = consumer.highwater(tp)
+        if highwater is None:
+            return
+        position = await consumer.position(tp)
+        CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(max(0, highwater - position))
+
+    async def _handle(self, record: ConsumerRecord[Any, Any]) -> None:
+        try:
+            event = CloudEvent.from_kafka(record.headers, record.value)
+        except InvalidEvent as exc:
+            await self._dead_letter(record, exc)
+            return
+        token = event_id_var.set(event.id)
+        try:
+            await self._handle_event(record, event)
+        finally:
+            event_id_var.reset(token)
+
+    async def _handle_event(self, record: ConsumerRecord[Any, Any], event: CloudEvent) -> None:
+        group = self.subscription.group_id
+        for attempt in range(self._max_retries + 1):
+            try:
+                async with transaction(self._factory) as session:
+                    seen = await session.scalar(
+                        select(ProcessedEvent.event_id).where(
+                            ProcessedEvent.event_id == event.id, ProcessedEvent.consumer == group
+                        )
+                    )
+                    if seen is not None:
+                        EVENTS_HANDLED.labels(record.topic, "duplicate").inc()
+                        return
+                    # Inserted first: a concurrent twin fails on the primary key and rolls back.
+                    session.add(
+                        ProcessedEvent(event_id=event.id, consumer=group, topic=record.topic)
+                    )
+                    await session.flush()
+                    await self.subscription.handler(session, event, topic=record.topic)
+                EVENTS_HANDLED.labels(record.topic, "handled").inc()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if attempt >= self._max_retries:
+                    logger.error(
+                        "handler failed %d times; dead-lettering", attempt + 1, exc_info=True
+                    )
+                    await self._dead_letter(record, exc)
+                    return
+                EVENTS_RETRIED.labels(record.topic).inc()
+                logger.warning("handler failed (attempt %d); retrying", attempt + 1, exc_info=True)
+                await asyncio.sleep(self._retry_backoff_s * 2**attempt)
+
+    async def _dead_letter(self, record: ConsumerRecord[Any, Any], exc: Exception) -> None:
+        headers: Headers = list(record.headers or [])
+        headers += [
+            ("dlq_original_topic", record.topic.encode()),
+            ("dlq_original_partition", str(record.partition).encode()),
+            ("dlq_original_offset", str(record.offset).encode()),
+            ("dlq_consumer_group", self.subscription.group_id.encode()),
+            ("dlq_error_type", type(exc).__name__.encode()),
+            ("dlq_error_message", str(exc)[:2000].encode()),
+        ]
+        key = record.key.decode() if isinstance(record.key, bytes) else None
+        fut = await self._publisher.send(
+            dlq(record.topic), key=key, value=record.value, headers=headers
+        )
+        await fut
+        EVENTS_DEAD_LETTERED.labels(record.topic).inc()
+
+
+def dispatch_by_type(handlers: dict[str, Handler]) -> Handler:
+    """One handler that routes on ``ce_type``; types nobody handles are acknowledged and skipped
+    (a newer producer may emit types this consumer does not know yet)."""
+
+    async def handle(session: AsyncSession, event: CloudEvent, *, topic: str) -> None:
+        handler = handlers.get(event.type)
+        if handler is not None:
+            await handler(session, event, topic=topic)
+
+    return handle

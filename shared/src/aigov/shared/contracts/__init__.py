@@ -1,0 +1,1 @@
+"""Versioned event payloads: the contract between components. One module per producer."""

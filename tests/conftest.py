@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.infra import KafkaBroker, PostgresServer, create_database
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Kafka broker (KRaft) for the whole run; yields its bootstrap address."""
+    if external := os.environ.get("AIGOV_TEST_KAFKA"):
+        yield external
+        return
+    broker = KafkaBroker.create(tmp_path_factory.mktemp("kafka"))
+    broker.start()
+    try:
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server for the whole run; yields its admin DSN."""
+    if external := os.environ.get("AIGOV_TEST_POSTGRES_URL"):
+        yield external
+        return
+    server = PostgresServer.create(Path(tmp_path_factory.mktemp("pg")))
+    server.start()
+    try:
+        yield server.admin_dsn
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def database_url(postgres: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database per test (migrated by whoever uses it)."""
+    yield await create_database(postgres)
