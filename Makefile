@@ -39,7 +39,7 @@ test-e2e: install
 	$(PYTEST) tests/e2e -q
 
 run: install
-	$(RUN) python scripts/platform.py
+	$(RUN) python scripts/run_platform.py
 
 # Migrations also run when each service starts; this applies them without starting anything.
 migrate: install

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +38,6 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-async def database_url(postgres: str) -> AsyncIterator[str]:
+async def database_url(postgres: str) -> str:
     """A fresh PostgreSQL database per test (migrated by whoever uses it)."""
-    yield await create_database(postgres)
+    return await create_database(postgres)

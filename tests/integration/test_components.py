@@ -1,4 +1,4 @@
-"""Every component: migrations, /healthz, /readyz, /metrics, problem+json, on real infrastructure."""
+"""Every component on real infrastructure: migrations, health, readiness, metrics, problems."""
 
 from __future__ import annotations
 

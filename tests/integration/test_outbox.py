@@ -35,10 +35,14 @@ async def test_rolled_back_transaction_publishes_nothing(
     bus_db: async_sessionmaker[AsyncSession], publisher: Publisher, kafka: str, topic: str
 ) -> None:
     event = registration()
-    with pytest.raises(RuntimeError):
+
+    async def failing_write() -> None:
         async with transaction(bus_db) as session:
             stage_event(session, topic, event, key=event.subject or "")
             raise RuntimeError("the business write failed")
+
+    with pytest.raises(RuntimeError):
+        await failing_write()
 
     assert await relay_for(bus_db, publisher).relay_once() == 0
     async with bus_db() as session:
@@ -71,9 +75,9 @@ async def test_relay_crash_after_publish_is_deduplicated_by_the_consumer(
     topic: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    event = registration()
+    staged = registration()
     async with transaction(bus_db) as session:
-        stage_event(session, topic, event, key=event.subject or "")
+        stage_event(session, topic, staged, key=staged.subject or "")
 
     relay = relay_for(bus_db, publisher)
 
@@ -87,12 +91,12 @@ async def test_relay_crash_after_publish_is_deduplicated_by_the_consumer(
     assert await relay.relay_once() == 1  # still pending after the crash: sent again
 
     records = await read_topic(kafka, topic, expect=2)
-    assert [header(r, "ce_id") for r in records] == [event.id, event.id]
+    assert [header(r, "ce_id") for r in records] == [staged.id, staged.id]
 
     effects: list[str] = []
 
-    async def count(session: AsyncSession, received: CloudEvent, *, topic: str) -> None:
-        effects.append(received.id)
+    async def count(session: AsyncSession, event: CloudEvent, *, topic: str) -> None:
+        effects.append(event.id)
 
     runner = ConsumerRunner(
         Subscription(group_id=f"g-{uuid.uuid4().hex[:6]}", topics=[topic], handler=count),
@@ -105,5 +109,4 @@ async def test_relay_crash_after_publish_is_deduplicated_by_the_consumer(
         await wait_for_offset(runner, topic, 2)
     finally:
         await runner.stop()
-    assert effects == [event.id]
-
+    assert effects == [staged.id]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import httpx
 
+from aigov.shared.web import ReadinessCheck
 
-def service_readiness_check(client: httpx.AsyncClient, service: str):  # type: ignore[no-untyped-def]
+
+def service_readiness_check(client: httpx.AsyncClient, service: str) -> ReadinessCheck:
     async def check() -> None:
         response = await client.get("/readyz")
         if response.status_code != 200:

@@ -69,7 +69,7 @@ async def forward(path: str, request: Request) -> Response:
         upstream = client.build_request(
             request.method,
             "/v1/" + path,
-            params=request.query_params.multi_items(),
+            params=request.url.query,
             headers=_forward_headers(request),
             content=body if body is not None else request.stream(),
         )

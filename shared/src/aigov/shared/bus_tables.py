@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, Uuid
+from sqlalchemy import JSON, BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aigov.shared.db import Base, UTCDateTime, utcnow
@@ -23,7 +22,7 @@ class OutboxEvent(Base):
     __tablename__ = "outbox_event"
 
     seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
-    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    event_id: Mapped[str] = mapped_column(String(200), unique=True)
     topic: Mapped[str] = mapped_column(String(200))
     key: Mapped[str] = mapped_column(String(200))
     # The CloudEvent as JSON (attributes + data), exactly as it will be published.

@@ -7,6 +7,7 @@ system's events stay in order; ``ce_id`` is unique and is what consumers dedupe 
 
 from __future__ import annotations
 
+import builtins
 import json
 import uuid
 from datetime import UTC, datetime
@@ -14,7 +15,6 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-SPEC_VERSION = "1.0"
 JSON_CONTENT_TYPE = "application/json"
 _ATTRIBUTES = ("id", "source", "type", "specversion", "time", "subject", "dataschema")
 
@@ -44,7 +44,7 @@ class CloudEvent(BaseModel):
     id: str = Field(min_length=1)
     source: str = Field(min_length=1)
     type: str = Field(min_length=1)
-    specversion: Literal["1.0"] = SPEC_VERSION
+    specversion: Literal["1.0"] = "1.0"
     time: datetime
     subject: str | None = None
     datacontenttype: str = JSON_CONTENT_TYPE
@@ -81,7 +81,7 @@ class CloudEvent(BaseModel):
         except (ValidationError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidEvent(f"not a readable CloudEvent: {exc}") from exc
 
-    def payload(self, model: type[P]) -> P:
+    def payload(self, model: builtins.type[P]) -> P:
         """The data as its versioned payload model (raises ValidationError if it does not fit)."""
         return model.model_validate(self.data)
 

@@ -78,7 +78,7 @@ def create_bus_tables() -> None:
     op.create_table(
         "outbox_event",
         sa.Column("seq", _seq(), primary_key=True, autoincrement=True),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("event_id", sa.String(200), nullable=False),
         sa.Column("topic", sa.String(200), nullable=False),
         sa.Column("key", sa.String(200), nullable=False),
         sa.Column("envelope", sa.JSON(), nullable=False),

@@ -52,8 +52,10 @@ def wait_ready(url: str, deadline: float, procs: list[subprocess.Popen[bytes]]) 
 def main() -> int:
     args = parse_args()
     started = time.monotonic()
-    var = (ROOT / args.var_dir).resolve() if not Path(args.var_dir).is_absolute() else Path(
-        args.var_dir
+    var = (
+        (ROOT / args.var_dir).resolve()
+        if not Path(args.var_dir).is_absolute()
+        else Path(args.var_dir)
     )
     logs = var / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -89,7 +91,9 @@ def main() -> int:
         for index, service in enumerate(SERVICES):
             port = args.service_port_base + index
             urls[service] = f"http://127.0.0.1:{port}"
-            env.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite+aiosqlite:///{var}/{service}.db")
+            env.setdefault(
+                f"{service.upper()}_DATABASE_URL", f"sqlite+aiosqlite:///{var}/{service}.db"
+            )
             env[f"GATEWAY_{service.upper()}_URL"] = urls[service]
             procs.append(_start(f"aigov.{service}.main:app", port, env, logs / f"{service}.log"))
         procs.append(_start("aigov.gateway.main:app", args.gateway_port, env, logs / "gateway.log"))
