@@ -87,6 +87,10 @@ def main() -> int:
             env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{args.kafka_port}"
         bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
         asyncio.run(_create_topics(bootstrap))
+        if "GATEWAY_DEV_ORGANISATION" not in env:
+            # Local only: unauthenticated calls act as admin of one organisation.
+            env["GATEWAY_DEV_ORGANISATION"] = "local"
+            say("dev mode: unauthenticated requests act as admin of organisation 'local'")
         urls: dict[str, str] = {}
         for index, service in enumerate(SERVICES):
             port = args.service_port_base + index

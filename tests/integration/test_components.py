@@ -91,7 +91,11 @@ async def test_service_is_ready_and_exposes_metrics(
 async def test_gateway_metrics_and_unready_when_services_are_down() -> None:
     dead = "http://127.0.0.1:9"  # nothing listens on the discard port
     settings = GatewaySettings(
-        inventory_url=dead, classifier_url=dead, monitoring_url=dead, evidence_url=dead
+        inventory_url=dead,
+        classifier_url=dead,
+        monitoring_url=dead,
+        evidence_url=dead,
+        dev_organisation="org-a",
     )
     async with running(create_gateway(settings)) as client:
         assert (await client.get("/healthz")).status_code == 200

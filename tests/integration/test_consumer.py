@@ -23,7 +23,9 @@ def an_event(name: str = "credit scoring") -> CloudEvent:
     payload = SystemRegisteredV1(
         system_id=uuid.uuid4(), name=name, intended_purpose="score loans", owner="risk"
     )
-    return make_event(payload, source="/tests", subject=str(payload.system_id))
+    return make_event(
+        payload, source="/tests", subject=str(payload.system_id), organisation_id="org-a"
+    )
 
 
 class Recorder:

@@ -24,7 +24,9 @@ def registration() -> CloudEvent:
     payload = SystemRegisteredV1(
         system_id=uuid.uuid4(), name="CV screener", intended_purpose="rank CVs", owner="hr"
     )
-    return make_event(payload, source="/tests", subject=str(payload.system_id))
+    return make_event(
+        payload, source="/tests", subject=str(payload.system_id), organisation_id="org-a"
+    )
 
 
 def relay_for(factory: async_sessionmaker[AsyncSession], publisher: Publisher) -> OutboxRelay:

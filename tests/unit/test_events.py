@@ -14,7 +14,9 @@ def registered() -> CloudEvent:
     payload = SystemRegisteredV1(
         system_id=uuid.uuid4(), name="Chatbot", intended_purpose="answer", owner="ops"
     )
-    return make_event(payload, source="/aigov/inventory", subject=str(payload.system_id))
+    return make_event(
+        payload, source="/aigov/inventory", subject=str(payload.system_id), organisation_id="org-a"
+    )
 
 
 def test_binary_mode_round_trip_keeps_every_attribute() -> None:

@@ -19,15 +19,20 @@ async def test_registering_a_system_stages_its_event(
 ) -> None:
     data = SystemCreate(name="CV ranker", intended_purpose="rank applicants", owner="hr")
     async with transaction(inventory_db) as session:
-        system = await register_system(session, data=data)
+        system = await register_system(session, organisation_id="org-a", data=data)
     async with inventory_db() as session:
-        assert (await get_system(session, system_id=system.id)).name == "CV ranker"
+        assert (
+            await get_system(session, organisation_id="org-a", system_id=system.id)
+        ).name == "CV ranker"
+        with pytest.raises(NotFound):  # another tenant sees nothing
+            await get_system(session, organisation_id="org-b", system_id=system.id)
         outbox = (await session.scalars(select(OutboxEvent))).all()
     assert len(outbox) == 1
     assert outbox[0].topic == INVENTORY_EVENTS
     assert outbox[0].key == str(system.id)
     assert outbox[0].envelope["type"] == "aigov.inventory.system.registered"
     assert outbox[0].envelope["data"]["system_id"] == str(system.id)
+    assert outbox[0].envelope["orgid"] == "org-a"
     assert outbox[0].published_at is None
 
 
@@ -36,4 +41,4 @@ async def test_unknown_system_is_not_found(
 ) -> None:
     async with inventory_db() as session:
         with pytest.raises(NotFound):
-            await get_system(session, system_id=uuid.uuid4())
+            await get_system(session, organisation_id="org-a", system_id=uuid.uuid4())

@@ -17,7 +17,7 @@ from aigov.shared.events import CloudEvent, make_event
 
 def event_for(system_id: uuid.UUID) -> CloudEvent:
     payload = SystemRegisteredV1(system_id=system_id, name="n", intended_purpose="p", owner="o")
-    return make_event(payload, source="/t", subject=str(system_id))
+    return make_event(payload, source="/t", subject=str(system_id), organisation_id="org-a")
 
 
 async def test_chain_links_entries_and_verifies(
@@ -28,11 +28,15 @@ async def test_chain_links_entries_and_verifies(
         for i in range(5):
             await append_event(session, event_for(systems[i % 2]), topic="aigov.inventory.events")
     async with evidence_db() as session:
-        entries = await list_entries(session, subject=None, after=0, limit=100)
+        entries = await list_entries(
+            session, organisation_id=None, subject=None, after=0, limit=100
+        )
         assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
         assert entries[0].prev_hash == GENESIS_HASH
         assert all(b.prev_hash == a.entry_hash for a, b in zip(entries, entries[1:], strict=False))
-        mine = await list_entries(session, subject=str(systems[0]), after=0, limit=100)
+        mine = await list_entries(
+            session, organisation_id="org-a", subject=str(systems[0]), after=0, limit=100
+        )
         assert [e.seq for e in mine] == [1, 3, 5]
         report = await verify_chain(session)
     assert report.valid
@@ -57,7 +61,9 @@ async def test_a_changed_entry_breaks_verification(
         for _ in range(4):
             await append_event(session, event_for(uuid.uuid4()), topic="t")
     async with transaction(evidence_db) as session:
-        entry = (await list_entries(session, subject=None, after=2, limit=1))[0]
+        entry = (await list_entries(session, organisation_id=None, subject=None, after=2, limit=1))[
+            0
+        ]
         forged = dict(entry.envelope, data={**entry.envelope["data"], "owner": "mallory"})
         await session.execute(
             update(LedgerEntry).where(LedgerEntry.seq == 3).values(envelope=forged)

@@ -17,6 +17,9 @@ class GatewaySettings(ServiceSettings):
     read_timeout_s: float = 30.0
     # Idempotent requests are retried on connection errors only (the request never arrived).
     connect_retries: int = 2
+    # Local development only: unauthenticated callers act as admin of this organisation.
+    # Unset (the default), every request needs credentials.
+    dev_organisation: str | None = None
 
     def service_urls(self) -> dict[str, str]:
         return {

@@ -14,9 +14,12 @@ from fastapi import APIRouter, Request
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
+from aigov.gateway.auth import authenticate
+from aigov.gateway.config import GatewaySettings
 from aigov.gateway.routes import service_for
 from aigov.shared.logs import request_id_var
 from aigov.shared.problems import DomainError, NotFound, ServiceUnavailable
+from aigov.shared.tenancy import CONTEXT_HEADER, sign_context
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +46,17 @@ class GatewayTimeout(DomainError):
     status, title, slug = 504, "Gateway timeout", "gateway-timeout"
 
 
-def _forward_headers(request: Request) -> list[tuple[str, str]]:
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-    headers = [(k, v) for k, v in headers if k.lower() != "x-request-id"]
+# Set by the gateway only: a client's copy is dropped, never forwarded.
+GATEWAY_OWNED = frozenset({"x-request-id", CONTEXT_HEADER})
+
+
+def _forward_headers(request: Request, context_token: str) -> list[tuple[str, str]]:
+    headers = [
+        (k, v)
+        for k, v in request.headers.items()
+        if k.lower() not in HOP_BY_HOP and k.lower() not in GATEWAY_OWNED
+    ]
+    headers.append((CONTEXT_HEADER, context_token))
     if (request_id := request_id_var.get()) is not None:
         headers.append(("x-request-id", request_id))
     return headers
@@ -60,9 +71,12 @@ async def forward(path: str, request: Request) -> Response:
     service = service_for(path)
     if service is None:
         raise NotFound(f"no API at /v1/{path}")
+    settings: GatewaySettings = request.app.state.settings
+    caller = authenticate(request, settings)
+    token = sign_context(caller, settings.internal_secret)
     clients: dict[str, httpx.AsyncClient] = request.app.state.clients
     client = clients[service]
-    retries = request.app.state.settings.connect_retries if request.method in IDEMPOTENT else 0
+    retries = settings.connect_retries if request.method in IDEMPOTENT else 0
     # A body that may need re-sending is read once; other bodies stream straight through.
     body: bytes | None = await request.body() if retries else None
     for attempt in range(retries + 1):
@@ -70,7 +84,7 @@ async def forward(path: str, request: Request) -> Response:
             request.method,
             "/v1/" + path,
             params=request.url.query,
-            headers=_forward_headers(request),
+            headers=_forward_headers(request, token),
             content=body if body is not None else request.stream(),
         )
         try:

@@ -24,6 +24,11 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field(
         default="INFO", validation_alias=AliasChoices("AIGOV_LOG_LEVEL", "log_level")
     )
+    # Signs the caller context the gateway forwards (aigov.shared.tenancy). Set in production.
+    internal_secret: str = Field(
+        default="aigov-dev-internal-secret-change-me",
+        validation_alias=AliasChoices("AIGOV_INTERNAL_SECRET", "internal_secret"),
+    )
     # Migrations run in the lifespan for `make run` and tests; Helm runs them in a hook Job instead.
     migrate_on_start: bool = True
     # Topics are created on start-up locally; in production a Job or Strimzi owns them.

@@ -184,6 +184,13 @@ class ConsumerRunner:
         EVENTS_DEAD_LETTERED.labels(record.topic).inc()
 
 
+def required_org(event: CloudEvent) -> str:
+    """The event's organisation; tenant data without one is a contract breach (dead-lettered)."""
+    if not event.orgid:
+        raise ValueError(f"event {event.id} of type {event.type} carries no orgid")
+    return event.orgid
+
+
 def dispatch_by_type(handlers: dict[str, Handler]) -> Handler:
     """One handler that routes on ``ce_type``; types nobody handles are acknowledged and skipped
     (a newer producer may emit types this consumer does not know yet)."""

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 JSON_CONTENT_TYPE = "application/json"
-_ATTRIBUTES = ("id", "source", "type", "specversion", "time", "subject", "dataschema")
+_ATTRIBUTES = ("id", "source", "type", "specversion", "time", "subject", "dataschema", "orgid")
 
 Headers = list[tuple[str, bytes]]
 
@@ -49,6 +49,8 @@ class CloudEvent(BaseModel):
     subject: str | None = None
     datacontenttype: str = JSON_CONTENT_TYPE
     dataschema: str | None = None
+    # Extension attribute: the organisation (tenant) the event belongs to.
+    orgid: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
     def to_kafka(self) -> tuple[bytes, Headers]:
@@ -89,13 +91,16 @@ class CloudEvent(BaseModel):
 P = TypeVar("P", bound=EventPayload)
 
 
-def make_event(payload: EventPayload, *, source: str, subject: str | None) -> CloudEvent:
+def make_event(
+    payload: EventPayload, *, source: str, subject: str | None, organisation_id: str | None
+) -> CloudEvent:
     return CloudEvent(
         id=str(uuid.uuid4()),
         source=source,
         type=payload.event_type,
         time=datetime.now(UTC),
         subject=subject,
+        orgid=organisation_id,
         dataschema=payload.dataschema(),
         data=payload.model_dump(mode="json"),
     )

@@ -72,6 +72,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         )
         runtime = Runtime(settings, engine, factory, publisher, relay)
         app.state.runtime = runtime
+        app.state.internal_secret = settings.internal_secret
         add_readiness_check(app, "database", lambda: ping(engine))
         add_readiness_check(app, "broker", lambda: publisher.ping(settings.readiness_timeout_s))
         relay.start()

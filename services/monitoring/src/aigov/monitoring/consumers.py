@@ -5,14 +5,16 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigov.monitoring.system.service import start_monitoring
-from aigov.shared.consumer import Subscription, dispatch_by_type
+from aigov.shared.consumer import Subscription, dispatch_by_type, required_org
 from aigov.shared.contracts.inventory import SystemRegisteredV1
 from aigov.shared.events import CloudEvent
 from aigov.shared.topics import INVENTORY_EVENTS
 
 
 async def on_system_registered(session: AsyncSession, event: CloudEvent, *, topic: str) -> None:
-    await start_monitoring(session, payload=event.payload(SystemRegisteredV1))
+    await start_monitoring(
+        session, organisation_id=required_org(event), payload=event.payload(SystemRegisteredV1)
+    )
 
 
 inventory_subscription = Subscription(

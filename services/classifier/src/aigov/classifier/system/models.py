@@ -15,6 +15,7 @@ class SystemFacts(Base):
     __tablename__ = "system_facts"
 
     system_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(String(100), index=True)
     name: Mapped[str] = mapped_column(String(200))
     intended_purpose: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(200))

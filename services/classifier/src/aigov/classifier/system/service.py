@@ -10,10 +10,12 @@ from aigov.shared.contracts.inventory import SystemRegisteredV1
 from aigov.shared.db import utcnow
 
 
-async def record_registration(session: AsyncSession, *, payload: SystemRegisteredV1) -> None:
+async def record_registration(
+    session: AsyncSession, *, organisation_id: str, payload: SystemRegisteredV1
+) -> None:
     facts = await session.get(SystemFacts, payload.system_id)
     if facts is None:
-        facts = SystemFacts(system_id=payload.system_id)
+        facts = SystemFacts(system_id=payload.system_id, organisation_id=organisation_id)
         session.add(facts)
     facts.name = payload.name
     facts.intended_purpose = payload.intended_purpose
@@ -21,5 +23,12 @@ async def record_registration(session: AsyncSession, *, payload: SystemRegistere
     facts.updated_at = utcnow()
 
 
-async def list_known_systems(session: AsyncSession) -> Sequence[SystemFacts]:
-    return (await session.scalars(select(SystemFacts).order_by(SystemFacts.name))).all()
+async def list_known_systems(
+    session: AsyncSession, *, organisation_id: str
+) -> Sequence[SystemFacts]:
+    query = (
+        select(SystemFacts)
+        .where(SystemFacts.organisation_id == organisation_id)
+        .order_by(SystemFacts.name)
+    )
+    return (await session.scalars(query)).all()

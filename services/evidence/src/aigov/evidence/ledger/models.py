@@ -17,6 +17,7 @@ class LedgerEntry(Base):
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     event_id: Mapped[str] = mapped_column(String(200), unique=True)
+    organisation_id: Mapped[str | None] = mapped_column(String(100), index=True)
     topic: Mapped[str] = mapped_column(String(200))
     event_type: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(500))

@@ -27,6 +27,7 @@ async def append_event(session: AsyncSession, event: CloudEvent, *, topic: str) 
     entry = LedgerEntry(
         seq=seq,
         event_id=event.id,
+        organisation_id=event.orgid,
         topic=topic,
         event_type=event.type,
         source=event.source,
@@ -42,9 +43,17 @@ async def append_event(session: AsyncSession, event: CloudEvent, *, topic: str) 
 
 
 async def list_entries(
-    session: AsyncSession, *, subject: str | None, after: int, limit: int
+    session: AsyncSession,
+    *,
+    organisation_id: str | None,
+    subject: str | None,
+    after: int,
+    limit: int,
 ) -> Sequence[LedgerEntry]:
+    """Entries after position ``after``; ``organisation_id=None`` only for whole-chain work."""
     query = select(LedgerEntry).where(LedgerEntry.seq > after)
+    if organisation_id is not None:
+        query = query.where(LedgerEntry.organisation_id == organisation_id)
     if subject is not None:
         query = query.where(LedgerEntry.subject == subject)
     return (await session.scalars(query.order_by(LedgerEntry.seq).limit(limit))).all()
@@ -63,7 +72,9 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
     """Recompute every hash from the genesis, a page at a time."""
     prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
     while True:
-        page = await list_entries(session, subject=None, after=expected_seq - 1, limit=VERIFY_PAGE)
+        page = await list_entries(
+            session, organisation_id=None, subject=None, after=expected_seq - 1, limit=VERIFY_PAGE
+        )
         for entry in page:
             record = entry_record(seq=entry.seq, topic=entry.topic, envelope=entry.envelope)
             reason = None

@@ -13,6 +13,7 @@ class AISystem(Base):
     __tablename__ = "ai_system"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[str] = mapped_column(String(100), index=True)
     name: Mapped[str] = mapped_column(String(200))
     intended_purpose: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(200), index=True)

@@ -17,8 +17,10 @@ from aigov.shared.topics import INVENTORY_EVENTS
 SOURCE = "/aigov/inventory"
 
 
-async def register_system(session: AsyncSession, *, data: SystemCreate) -> AISystem:
-    system = AISystem(id=uuid.uuid4(), **data.model_dump())
+async def register_system(
+    session: AsyncSession, *, organisation_id: str, data: SystemCreate
+) -> AISystem:
+    system = AISystem(id=uuid.uuid4(), organisation_id=organisation_id, **data.model_dump())
     session.add(system)
     payload = SystemRegisteredV1(
         system_id=system.id,
@@ -26,14 +28,19 @@ async def register_system(session: AsyncSession, *, data: SystemCreate) -> AISys
         intended_purpose=system.intended_purpose,
         owner=system.owner,
     )
-    event = make_event(payload, source=SOURCE, subject=str(system.id))
+    event = make_event(
+        payload, source=SOURCE, subject=str(system.id), organisation_id=organisation_id
+    )
     stage_event(session, INVENTORY_EVENTS, event, key=str(system.id))
     await session.flush()
     return system
 
 
-async def get_system(session: AsyncSession, *, system_id: uuid.UUID) -> AISystem:
+async def get_system(
+    session: AsyncSession, *, organisation_id: str, system_id: uuid.UUID
+) -> AISystem:
     system = await session.get(AISystem, system_id)
-    if system is None:
+    # Another organisation's system answers exactly like a missing one.
+    if system is None or system.organisation_id != organisation_id:
         raise NotFound(f"AI system {system_id} is not registered")
     return system

@@ -15,6 +15,7 @@ class MonitoredSystem(Base):
     __tablename__ = "monitored_system"
 
     system_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(String(100), index=True)
     name: Mapped[str] = mapped_column(String(200))
     risk_tier: Mapped[str | None] = mapped_column(String(40))
     monitoring_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,12 +23,14 @@ def upgrade() -> None:
     op.create_table(
         "system_facts",
         sa.Column("system_id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.String(100), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("intended_purpose", sa.Text(), nullable=False),
         sa.Column("owner", sa.String(200), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("system_id", name="pk_system_facts"),
     )
+    op.create_index("ix_system_facts_organisation_id", "system_facts", ["organisation_id"])
 
 
 def downgrade() -> None:

@@ -24,6 +24,7 @@ def upgrade() -> None:
         "ledger_entry",
         sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("event_id", sa.String(200), nullable=False),
+        sa.Column("organisation_id", sa.String(100), nullable=True),
         sa.Column("topic", sa.String(200), nullable=False),
         sa.Column("event_type", sa.String(200), nullable=False),
         sa.Column("source", sa.String(500), nullable=False),
@@ -37,6 +38,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", name="uq_ledger_entry_event_id"),
     )
     op.create_index("ix_ledger_entry_subject", "ledger_entry", ["subject"])
+    op.create_index("ix_ledger_entry_organisation_id", "ledger_entry", ["organisation_id"])
 
 
 def downgrade() -> None:

@@ -23,6 +23,7 @@ def upgrade() -> None:
     op.create_table(
         "ai_system",
         sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.String(100), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("intended_purpose", sa.Text(), nullable=False),
         sa.Column("owner", sa.String(200), nullable=False),
@@ -31,6 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_ai_system"),
     )
     op.create_index("ix_ai_system_owner", "ai_system", ["owner"])
+    op.create_index("ix_ai_system_organisation_id", "ai_system", ["organisation_id"])
 
 
 def downgrade() -> None:

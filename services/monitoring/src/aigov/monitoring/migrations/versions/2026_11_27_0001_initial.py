@@ -23,11 +23,13 @@ def upgrade() -> None:
     op.create_table(
         "monitored_system",
         sa.Column("system_id", sa.Uuid(), nullable=False),
+        sa.Column("organisation_id", sa.String(100), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("risk_tier", sa.String(40), nullable=True),
         sa.Column("monitoring_since", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("system_id", name="pk_monitored_system"),
     )
+    op.create_index("ix_monitored_system_organisation_id", "monitored_system", ["organisation_id"])
 
 
 def downgrade() -> None:

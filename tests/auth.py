@@ -1,0 +1,17 @@
+"""Caller contexts for calling a service directly, as the gateway would."""
+
+from __future__ import annotations
+
+from aigov.shared.config import ServiceSettings
+from aigov.shared.tenancy import CONTEXT_HEADER, SCOPES, CallerContext, sign_context
+
+
+def caller_headers(
+    organisation_id: str = "org-a", scopes: frozenset[str] | None = None
+) -> dict[str, str]:
+    ctx = CallerContext(
+        organisation_id=organisation_id,
+        subject="tests",
+        scopes=frozenset(SCOPES) if scopes is None else scopes,
+    )
+    return {CONTEXT_HEADER: sign_context(ctx, ServiceSettings().internal_secret)}
