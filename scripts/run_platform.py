@@ -68,6 +68,7 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)  # also when started with SIGINT ignored (`cmd &`)
     try:
         if own_kafka:
             say(f"starting Kafka on 127.0.0.1:{args.kafka_port}")

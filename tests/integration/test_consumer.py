@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aigov.shared.bus import Publisher
 from aigov.shared.consumer import ConsumerRunner, Subscription
-from aigov.shared.contracts.inventory import SystemRegisteredV1
+from aigov.shared.contracts.inventory import SystemFactsV1, SystemRegisteredV1
 from aigov.shared.events import CloudEvent, make_event
 from aigov.shared.topics import dlq
 from tests.integration.conftest import header, read_topic, wait_for_offset
@@ -21,7 +21,8 @@ pytestmark = pytest.mark.integration
 
 def an_event(name: str = "credit scoring") -> CloudEvent:
     payload = SystemRegisteredV1(
-        system_id=uuid.uuid4(), name=name, intended_purpose="score loans", owner="risk"
+        system_id=uuid.uuid4(),
+        facts=SystemFactsV1(name=name, intended_purpose="score loans", business_owner="risk"),
     )
     return make_event(
         payload, source="/tests", subject=str(payload.system_id), organisation_id="org-a"

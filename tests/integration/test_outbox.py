@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from aigov.shared.bus import Publisher
 from aigov.shared.bus_tables import OutboxEvent
 from aigov.shared.consumer import ConsumerRunner, Subscription
-from aigov.shared.contracts.inventory import SystemRegisteredV1
+from aigov.shared.contracts.inventory import SystemFactsV1, SystemRegisteredV1
 from aigov.shared.db import transaction
 from aigov.shared.events import CloudEvent, make_event
 from aigov.shared.outbox import OutboxRelay, stage_event
@@ -22,7 +22,8 @@ pytestmark = pytest.mark.integration
 
 def registration() -> CloudEvent:
     payload = SystemRegisteredV1(
-        system_id=uuid.uuid4(), name="CV screener", intended_purpose="rank CVs", owner="hr"
+        system_id=uuid.uuid4(),
+        facts=SystemFactsV1(name="CV screener", intended_purpose="rank CVs", business_owner="hr"),
     )
     return make_event(
         payload, source="/tests", subject=str(payload.system_id), organisation_id="org-a"

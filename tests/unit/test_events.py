@@ -6,13 +6,14 @@ import uuid
 import pytest
 from pydantic import ValidationError
 
-from aigov.shared.contracts.inventory import SystemRegisteredV1
+from aigov.shared.contracts.inventory import SystemFactsV1, SystemRegisteredV1
 from aigov.shared.events import CloudEvent, InvalidEvent, make_event
 
 
 def registered() -> CloudEvent:
     payload = SystemRegisteredV1(
-        system_id=uuid.uuid4(), name="Chatbot", intended_purpose="answer", owner="ops"
+        system_id=uuid.uuid4(),
+        facts=SystemFactsV1(name="Chatbot", intended_purpose="answer", business_owner="ops"),
     )
     return make_event(
         payload, source="/aigov/inventory", subject=str(payload.system_id), organisation_id="org-a"
@@ -27,7 +28,7 @@ def test_binary_mode_round_trip_keeps_every_attribute() -> None:
     assert names["ce_type"] == b"aigov.inventory.system.registered"
     assert names["ce_dataschema"] == b"urn:aigov:event:aigov.inventory.system.registered:v1"
     assert names["content-type"] == b"application/json"
-    assert json.loads(value)["name"] == "Chatbot"
+    assert json.loads(value)["facts"]["name"] == "Chatbot"
     assert CloudEvent.from_kafka(headers, value) == event
 
 
@@ -76,7 +77,7 @@ def test_unreadable_records_raise_invalid_event(
 
 def test_payload_is_validated_against_its_versioned_model() -> None:
     event = registered()
-    assert event.payload(SystemRegisteredV1).name == "Chatbot"
+    assert event.payload(SystemRegisteredV1).facts.name == "Chatbot"
     broken = event.model_copy(update={"data": {"name": "no id"}})
     with pytest.raises(ValidationError):
         broken.payload(SystemRegisteredV1)

@@ -10,13 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from aigov.evidence.ledger.chain import GENESIS_HASH
 from aigov.evidence.ledger.models import LedgerEntry
 from aigov.evidence.ledger.service import append_event, list_entries, verify_chain
-from aigov.shared.contracts.inventory import SystemRegisteredV1
+from aigov.shared.contracts.inventory import SystemFactsV1, SystemRegisteredV1
 from aigov.shared.db import transaction
 from aigov.shared.events import CloudEvent, make_event
 
 
 def event_for(system_id: uuid.UUID) -> CloudEvent:
-    payload = SystemRegisteredV1(system_id=system_id, name="n", intended_purpose="p", owner="o")
+    payload = SystemRegisteredV1(
+        system_id=system_id,
+        facts=SystemFactsV1(name="n", intended_purpose="p", business_owner="o"),
+    )
     return make_event(payload, source="/t", subject=str(system_id), organisation_id="org-a")
 
 

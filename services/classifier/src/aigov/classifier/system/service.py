@@ -17,9 +17,9 @@ async def record_registration(
     if facts is None:
         facts = SystemFacts(system_id=payload.system_id, organisation_id=organisation_id)
         session.add(facts)
-    facts.name = payload.name
-    facts.intended_purpose = payload.intended_purpose
-    facts.owner = payload.owner
+    facts.name = payload.facts.name
+    facts.intended_purpose = payload.facts.intended_purpose
+    facts.owner = payload.facts.business_owner
     facts.updated_at = utcnow()
 
 

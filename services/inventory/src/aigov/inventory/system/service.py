@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigov.inventory.system.models import AISystem
 from aigov.inventory.system.schemas import SystemCreate
-from aigov.shared.contracts.inventory import SystemRegisteredV1
+from aigov.shared.contracts.inventory import SystemFactsV1, SystemRegisteredV1
 from aigov.shared.events import make_event
 from aigov.shared.outbox import stage_event
 from aigov.shared.problems import NotFound
@@ -22,12 +22,10 @@ async def register_system(
 ) -> AISystem:
     system = AISystem(id=uuid.uuid4(), organisation_id=organisation_id, **data.model_dump())
     session.add(system)
-    payload = SystemRegisteredV1(
-        system_id=system.id,
-        name=system.name,
-        intended_purpose=system.intended_purpose,
-        owner=system.owner,
+    facts = SystemFactsV1(
+        name=system.name, intended_purpose=system.intended_purpose, business_owner=system.owner
     )
+    payload = SystemRegisteredV1(system_id=system.id, facts=facts)
     event = make_event(
         payload, source=SOURCE, subject=str(system.id), organisation_id=organisation_id
     )

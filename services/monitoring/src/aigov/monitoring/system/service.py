@@ -16,11 +16,13 @@ async def start_monitoring(
     if system is None:
         session.add(
             MonitoredSystem(
-                system_id=payload.system_id, organisation_id=organisation_id, name=payload.name
+                system_id=payload.system_id,
+                organisation_id=organisation_id,
+                name=payload.facts.name,
             )
         )
     else:
-        system.name = payload.name
+        system.name = payload.facts.name
 
 
 async def list_monitored_systems(

@@ -1,0 +1,26 @@
+"""Events the classifier publishes on ``aigov.classifier.events``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from aigov.shared.events import EventPayload
+
+# The outcome at the top of the stack; transparency duties and GPAI status stack on top of it.
+RiskTier = Literal["out_of_scope", "prohibited", "high_risk", "limited_risk", "minimal_risk"]
+
+
+class SystemClassifiedV1(EventPayload):
+    event_type = "aigov.classifier.system.classified"
+
+    system_id: uuid.UUID
+    classification_id: uuid.UUID
+    risk_tier: RiskTier
+    high_risk_route: Literal["annex_i", "annex_iii"] | None = None
+    transparency_duties: list[str] = []  # Art. 50 paragraphs that apply, e.g. "art50.1"
+    gpai: bool = False
+    systemic_risk: bool = False
+    legal_basis: list[str] = []  # e.g. "Art. 6(2)", "Annex III point 4(a)"
+    obligation_ids: list[str] = []
+    rulebook_version: str
