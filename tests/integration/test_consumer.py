@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aigov.shared.bus import Publisher
@@ -155,3 +156,35 @@ async def test_restarted_consumer_resumes_without_loss(
     assert sorted(handled) == sorted(e.id for e in events)  # none lost, none applied twice
     assert first.effects  # really stopped mid-stream
     assert second.effects
+
+
+class FlakyDatabase(Recorder):
+    """Fails like an unreachable database for the first ``outage`` attempts."""
+
+    def __init__(self, outage: int) -> None:
+        super().__init__()
+        self.outage = outage
+
+    async def __call__(self, session: AsyncSession, event: CloudEvent, *, topic: str) -> None:
+        if self.outage > 0:
+            self.outage -= 1
+            raise OperationalError("SELECT 1", {}, ConnectionRefusedError("db is down"))
+        await super().__call__(session, event, topic=topic)
+
+
+async def test_database_outage_is_waited_out_not_dead_lettered(
+    bus_db: async_sessionmaker[AsyncSession], publisher: Publisher, kafka: str, topic: str
+) -> None:
+    event = an_event()
+    await publisher.publish(topic, event, key="k")
+    recorder = FlakyDatabase(outage=5)  # more failures than the retry budget (2)
+    runner = runner_for(
+        recorder, topic, "g-outage", factory=bus_db, publisher=publisher, kafka=kafka
+    )
+    await runner.start()
+    try:
+        await wait_for_offset(runner, topic, 1)
+    finally:
+        await runner.stop()
+    assert recorder.effects == [event.id]
+    assert await read_topic(kafka, dlq(topic), expect=0, timeout=2) == []

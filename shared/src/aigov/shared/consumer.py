@@ -4,7 +4,8 @@ For each record: read the CloudEvent, then in one database transaction record it
 ``processed_event`` and run the handler, so a redelivered event has no second effect. Offsets are
 committed explicitly after handling. A failing handler is retried a bounded number of times, then
 the record goes to ``<topic>.dlq`` with its origin and the error in headers, and the partition
-keeps flowing.
+keeps flowing. An unavailable database or broker is not the event's fault: the partition is
+rewound and the record read again later, so nothing good is dead-lettered during an outage.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, KafkaConnectionError, KafkaError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aigov.shared.bus import Publisher
@@ -96,22 +98,52 @@ class ConsumerRunner:
         consumer = self._consumer
         assert consumer is not None
         while True:
-            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            try:
+                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            except KafkaError:
+                logger.warning("fetch failed; retrying", exc_info=True)
+                await asyncio.sleep(1.0)
+                continue
             for tp, records in batches.items():
-                try:
-                    for record in records:
-                        await self._handle(record)
-                        last = record.offset
-                    await consumer.commit({tp: last + 1})
-                except CommitFailedError:
-                    # A rebalance moved the partition; its new owner re-reads and dedupes.
-                    logger.warning("offset commit failed during a rebalance", exc_info=True)
-                except KafkaError:
-                    # Could not dead-letter (broker away): re-read from the failed record.
-                    logger.warning("bus error; re-reading %s", tp, exc_info=True)
-                    consumer.seek(tp, record.offset)
-                    await asyncio.sleep(1.0)
+                await self._process(consumer, tp, records)
                 await self._record_lag(consumer, tp)
+
+    async def _process(
+        self,
+        consumer: AIOKafkaConsumer,
+        tp: TopicPartition,
+        records: list[ConsumerRecord[Any, Any]],
+    ) -> None:
+        """Handle a partition's batch in order; commit what was handled.
+
+        When the database or the broker is away, nothing is dead-lettered: the partition is
+        rewound to the record that could not be handled and read again after a pause.
+        """
+        next_offset: int | None = None
+        try:
+            for record in records:
+                try:
+                    await self._handle(record)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.warning(
+                        "infrastructure unavailable; will re-read %s at offset %d",
+                        tp,
+                        record.offset,
+                        exc_info=True,
+                    )
+                    consumer.seek(tp, record.offset)
+                    await asyncio.sleep(self._retry_backoff_s * 5)
+                    break
+                next_offset = record.offset + 1
+            if next_offset is not None:
+                await consumer.commit({tp: next_offset})
+        except CommitFailedError:
+            # A rebalance moved the partition; its new owner re-reads and dedupes.
+            logger.warning("offset commit failed during a rebalance", exc_info=True)
+        except KafkaError:
+            logger.warning("offset commit failed; the records will be re-read", exc_info=True)
 
     async def _record_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
         highwater = consumer.highwater(tp)
@@ -156,6 +188,8 @@ class ConsumerRunner:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if is_transient(exc):
+                    raise  # not the event's fault: rewind and retry, never dead-letter
                 if attempt >= self._max_retries:
                     logger.error(
                         "handler failed %d times; dead-lettering", attempt + 1, exc_info=True
@@ -182,6 +216,13 @@ class ConsumerRunner:
         )
         await fut
         EVENTS_DEAD_LETTERED.labels(record.topic).inc()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures of the infrastructure (database or network away), as opposed to the event's."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, OSError | TimeoutError | KafkaConnectionError)
 
 
 def required_org(event: CloudEvent) -> str:
