@@ -91,6 +91,7 @@ def main() -> int:
         if "GATEWAY_DEV_ORGANISATION" not in env:
             # Local only: unauthenticated calls act as admin of one organisation.
             env["GATEWAY_DEV_ORGANISATION"] = "local"
+            env.setdefault("GATEWAY_SECURE_COOKIES", "false")  # plain http on localhost
             say("dev mode: unauthenticated requests act as admin of organisation 'local'")
         urls: dict[str, str] = {}
         for index, service in enumerate(SERVICES):

@@ -21,6 +21,7 @@ from aigov.console.api import Api, ApiError
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 
+
 class LoginRequired(Exception):
     pass
 

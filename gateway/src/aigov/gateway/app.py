@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
+from aigov.console.app import create_console
 from aigov.gateway.config import GatewaySettings
 from aigov.gateway.health import service_readiness_check
+from aigov.gateway.me import router as me_router
 from aigov.gateway.proxy import router as proxy_router
 from aigov.shared.logs import configure_logging
 from aigov.shared.web import add_readiness_check, create_base_app
@@ -35,6 +37,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         finally:
             for client in clients.values():
                 await client.aclose()
+            await app.state.console_client.aclose()
 
     app = create_base_app(
         title="aigov",
@@ -42,5 +45,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         description="One compliance API for the EU AI Act and ISO/IEC 42001.",
         lifespan=lifespan,
     )
+    app.include_router(me_router)
     app.include_router(proxy_router)
+    # The console calls the public API in-process, through this very app: same auth, same scopes.
+    console_client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://gateway.internal"
+    )
+    app.state.console_client = console_client
+    app.mount(
+        "/",
+        create_console(
+            secret=settings.internal_secret,
+            client=console_client,
+            secure_cookies=settings.secure_cookies,
+        ),
+    )
     return app

@@ -20,6 +20,8 @@ class GatewaySettings(ServiceSettings):
     # Local development only: unauthenticated callers act as admin of this organisation.
     # Unset (the default), every request needs credentials.
     dev_organisation: str | None = None
+    # Console cookies carry the Secure flag; turn off only for plain-http local development.
+    secure_cookies: bool = True
 
     def service_urls(self) -> dict[str, str]:
         return {

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from aigov.inventory.system import service
 from aigov.inventory.system.schemas import SystemCreate, SystemRead
@@ -26,6 +26,15 @@ async def register_system(
     )
     response.headers["Location"] = f"/v1/systems/{system.id}"
     return system
+
+
+@router.get("", response_model=list[SystemRead])
+async def list_systems(
+    session: SessionDep,
+    caller: Annotated[CallerContext, requires("systems:read")],
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> object:
+    return await service.list_systems(session, organisation_id=caller.organisation_id, limit=limit)
 
 
 @router.get("/{system_id}", response_model=SystemRead)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigov.inventory.system.models import AISystem
@@ -32,6 +34,18 @@ async def register_system(
     stage_event(session, INVENTORY_EVENTS, event, key=str(system.id))
     await session.flush()
     return system
+
+
+async def list_systems(
+    session: AsyncSession, *, organisation_id: str, limit: int
+) -> Sequence[AISystem]:
+    query = (
+        select(AISystem)
+        .where(AISystem.organisation_id == organisation_id)
+        .order_by(AISystem.created_at.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
 
 
 async def get_system(
