@@ -3,6 +3,7 @@ bulk import, pagination and tenancy."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -201,8 +202,6 @@ async def test_pagination_filters_and_tenancy(client: httpx.AsyncClient, kafka: 
     for _ in range(100):
         if await names(risk_tier="high_risk"):
             break
-        import asyncio
-
         await asyncio.sleep(0.1)
     assert await names(risk_tier="high_risk") == ["system 02"]
     one = (await client.get(f"/v1/systems/{ids[2]}", headers=as_user())).json()
