@@ -110,9 +110,26 @@ def _search_text(record: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p).lower()
 
 
-async def _write_attributes(session: AsyncSession, system: AISystem) -> None:
-    await session.execute(delete(SystemAttribute).where(SystemAttribute.system_id == system.id))
-    for kind, value in sorted(_attributes(system.record)):
+async def _write_attributes(
+    session: AsyncSession, system: AISystem, *, old_record: dict[str, Any] | None = None
+) -> None:
+    """Bring the filter rows in line with the record, touching only what changed."""
+    old = _attributes(old_record) if old_record is not None else set()
+    new = _attributes(system.record)
+    removed = old - new
+    if removed:
+        await session.execute(
+            delete(SystemAttribute).where(
+                SystemAttribute.system_id == system.id,
+                or_(
+                    *(
+                        and_(SystemAttribute.kind == kind, SystemAttribute.value == value)
+                        for kind, value in removed
+                    )
+                ),
+            )
+        )
+    for kind, value in sorted(new - old):
         session.add(
             SystemAttribute(
                 system_id=system.id,
@@ -143,7 +160,9 @@ async def register_system(
     data: SystemCreate,
     actor: str = "system",
     source: ChangeSource = "api",
+    flush: bool = True,
 ) -> AISystem:
+    """Register a system; ``flush=False`` lets a bulk import write many rows in one flush."""
     record = data.model_dump(mode="json")
     now = utcnow()
     system = AISystem(
@@ -158,14 +177,14 @@ async def register_system(
     )
     _sync_columns(system, record)
     session.add(system)
-    await session.flush()
     await _write_attributes(session, system)
     changes = [{"field": k, "before": None, "after": v} for k, v in record.items() if _is_set(v)]
     session.add(_revision(system, actor=actor, action="registered", changes=changes))
     emit(session, system, SystemRegisteredV1(system_id=system.id, facts=facts_of(record)))
     _emit_derived(session, system, {}, record, source=source)
     SYSTEM_CHANGES.labels("registered").inc()
-    await session.flush()
+    if flush:
+        await session.flush()
     return system
 
 
@@ -281,7 +300,7 @@ async def apply_change(
     system.updated_by = actor
     system.updated_at = utcnow()
     _sync_columns(system, new_record)
-    await _write_attributes(session, system)
+    await _write_attributes(session, system, old_record=old)
     changes = [{"field": k, "before": old.get(k), "after": new_record.get(k)} for k in changed]
     session.add(_revision(system, actor=actor, action=action, changes=changes))
     emit(
@@ -547,10 +566,16 @@ async def import_systems(
         )
     for report, data in valid:
         system = await register_system(
-            session, organisation_id=organisation_id, data=data, actor=actor, source="import"
+            session,
+            organisation_id=organisation_id,
+            data=data,
+            actor=actor,
+            source="import",
+            flush=False,
         )
         report.status = "created"
         report.system_id = system.id
+    await session.flush()
     IMPORT_ROWS.labels("created").inc(len(valid))
     IMPORT_ROWS.labels("failed").inc(failed)
     return ImportReport(
