@@ -111,3 +111,53 @@ def test_token_auth() -> None:
         verify_token(secret="s" * 20, headers={"authorization": "Bearer wrong"})
     with pytest.raises(Unauthorized):
         verify_token(secret="s" * 20, headers={})
+
+
+# Two deliveries recorded from a real MLflow 3.17.2 server (SQLite backend) whose webhook had
+# the secret below: the bytes, headers and signatures exactly as MLflow sent them.
+RECORDED_SECRET = "real-mlflow-secret-0123456789"
+RECORDED = [
+    (
+        "f9d6757d-aa6c-4e08-b9e0-9b97fc12fda6",
+        "1795815225",
+        "v1,NI7geCMVl5iPR43CzM7p1VIoTLeOlX4yjKxYRpL4NzY=",
+        '{"entity": "model_version", "action": "created", "timestamp": '
+        '"2026-11-27T21:33:45.972709+00:00", "data": {"name": "fraud", "version": "2", '
+        '"source": "s3://bucket/model-2", "run_id": null, "tags": {}, "description": null}}',
+    ),
+    (
+        "f15960c9-4ae7-4f3b-aec9-6d4f8b27cb7d",
+        "1795815226",
+        "v1,wVQUjAFQaRHUcw5tr0zFJaBGexswqOEJbxKbpWF4pwg=",
+        '{"entity": "model_version_alias", "action": "created", "timestamp": '
+        '"2026-11-27T21:33:46.162573+00:00", "data": {"name": "fraud", "alias": "champion", '
+        '"version": "2"}}',
+    ),
+]
+
+
+@pytest.mark.parametrize(("delivery", "ts", "signature", "body"), RECORDED)
+def test_deliveries_recorded_from_mlflow_verify(
+    delivery: str, ts: str, signature: str, body: str
+) -> None:
+    hdrs = headers(signature, delivery=delivery, ts=ts)
+    got = verify_mlflow(
+        secret=RECORDED_SECRET, headers=hdrs, body=body.encode(), max_age_s=300, now=int(ts) + 5
+    )
+    assert got == delivery
+    with pytest.raises(Unauthorized):  # replayed an hour later
+        verify_mlflow(
+            secret=RECORDED_SECRET,
+            headers=hdrs,
+            body=body.encode(),
+            max_age_s=300,
+            now=int(ts) + 3600,
+        )
+    with pytest.raises(Unauthorized):  # one byte changed
+        verify_mlflow(
+            secret=RECORDED_SECRET,
+            headers=hdrs,
+            body=body.replace("fraud", "frauD").encode(),
+            max_age_s=300,
+            now=int(ts),
+        )
