@@ -10,6 +10,11 @@ from aigov.gateway.routes import service_for
     [
         ("systems", "inventory"),
         ("systems/123", "inventory"),
+        ("ingest/mlflow/org-a", "inventory"),
+        ("ingest/secrets", "inventory"),
+        ("discovered-models", "inventory"),
+        ("discovered-models/1/assign", "inventory"),
+        ("ingestion", None),
         ("ledger", "evidence"),
         ("ledger/verify", "evidence"),
         ("classifier/systems", "classifier"),

@@ -7,6 +7,8 @@ import re
 # (path pattern under /v1, service). Longer, more specific patterns first.
 ROUTE_TABLE: tuple[tuple[str, str], ...] = (
     (r"systems(/.*)?", "inventory"),
+    (r"ingest(/.*)?", "inventory"),
+    (r"discovered-models(/.*)?", "inventory"),
     (r"classifier(/.*)?", "classifier"),
     (r"monitoring(/.*)?", "monitoring"),
     (r"ledger(/.*)?", "evidence"),
