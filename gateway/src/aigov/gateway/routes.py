@@ -8,6 +8,10 @@ import re
 ROUTE_TABLE: tuple[tuple[str, str], ...] = (
     (r"systems(/.*)?", "inventory"),
     (r"classifier(/.*)?", "classifier"),
+    (r"classifications(/.*)?", "classifier"),
+    (r"questionnaires(/.*)?", "classifier"),
+    (r"rulebook(/.*)?", "classifier"),
+    (r"penalties(/.*)?", "classifier"),
     (r"monitoring(/.*)?", "monitoring"),
     (r"ledger(/.*)?", "evidence"),
 )

@@ -1,6 +1,16 @@
 """Every ORM model of the service, imported once so the metadata is complete."""
 
+from aigov.classifier.classification.models import Classification, RulebookState
+from aigov.classifier.questionnaire.models import QuestionnaireAnswer, QuestionnaireSession
 from aigov.classifier.system.models import SystemFacts
 from aigov.shared.bus_tables import OutboxEvent, ProcessedEvent
 
-__all__ = ["OutboxEvent", "ProcessedEvent", "SystemFacts"]
+__all__ = [
+    "Classification",
+    "OutboxEvent",
+    "ProcessedEvent",
+    "QuestionnaireAnswer",
+    "QuestionnaireSession",
+    "RulebookState",
+    "SystemFacts",
+]
