@@ -65,21 +65,34 @@ def test_open_source_exclusion_yields_to_high_risk_art5_and_art50(
 PROHIBITIONS = [
     (
         "art5_1_a",
-        {"practice.manipulative_techniques": True, "practice.material_distortion_significant_harm": True},
+        {
+            "practice.manipulative_techniques": True,
+            "practice.material_distortion_significant_harm": True,
+        },
         None,
     ),
     (
         "art5_1_b",
-        {"practice.exploits_vulnerabilities": True, "practice.material_distortion_significant_harm": True},
+        {
+            "practice.exploits_vulnerabilities": True,
+            "practice.material_distortion_significant_harm": True,
+        },
         None,
     ),
     (
         "art5_1_ba",
-        {"practice.intimate_imagery": True, "practice.intimate_imagery_intended_or_unsafeguarded": True},
+        {
+            "practice.intimate_imagery": True,
+            "practice.intimate_imagery_intended_or_unsafeguarded": True,
+        },
         {"practice.intimate_imagery_explicit_consent": True},
     ),
     ("art5_1_bb", {"practice.csam_generation": True}, {"practice.csam_national_law_defence": True}),
-    ("art5_1_c", {"practice.social_scoring": True, "practice.social_scoring_detrimental": True}, None),
+    (
+        "art5_1_c",
+        {"practice.social_scoring": True, "practice.social_scoring_detrimental": True},
+        None,
+    ),
     (
         "art5_1_d",
         {"practice.crime_prediction_profiling": True},
@@ -104,12 +117,17 @@ PROHIBITIONS = [
             "context.publicly_accessible_space": True,
             "context.law_enforcement": True,
         },
-        {"rbi.exception_objective": "victims_missing_persons", "rbi.national_law_and_authorisation": True},
+        {
+            "rbi.exception_objective": "victims_missing_persons",
+            "rbi.national_law_and_authorisation": True,
+        },
     ),
 ]
 
 
-@pytest.mark.parametrize(("point", "facts", "exception"), PROHIBITIONS, ids=[p[0] for p in PROHIBITIONS])
+@pytest.mark.parametrize(
+    ("point", "facts", "exception"), PROHIBITIONS, ids=[p[0] for p in PROHIBITIONS]
+)
 def test_every_prohibition_and_its_exception(
     point: str, facts: dict[str, object], exception: dict[str, object] | None
 ) -> None:
@@ -188,7 +206,13 @@ def test_annex_i_route(legislation: str, third_party: bool, route: str | None) -
     ("extra", "high_risk"),
     [
         ({"annex_i.solely_non_safety_functions": True}, False),
-        ({"annex_i.solely_non_safety_functions": True, "annex_i.failure_endangers_health_safety": True}, True),
+        (
+            {
+                "annex_i.solely_non_safety_functions": True,
+                "annex_i.failure_endangers_health_safety": True,
+            },
+            True,
+        ),
         ({"annex_i.third_party_only_non_safety_reasons": True}, False),
     ],
 )
@@ -329,11 +353,36 @@ def test_unknown_profiling_keeps_high_risk_and_asks() -> None:
 @pytest.mark.parametrize(
     ("facts", "duty", "role", "exception"),
     [
-        ({"interaction.direct_with_persons": True}, "art50_1", "provider", {"interaction.obvious_ai": True}),
-        ({"generates.synthetic_content": True}, "art50_2", "provider", {"generates.assistive_editing_only": True}),
-        ({"biometric.categorisation": True}, "art50_3", "deployer", {"exception.authorised_by_law_crime": True}),
-        ({"generates.deep_fake": True}, "art50_4_deep_fake", "deployer", {"exception.authorised_by_law_crime": True}),
-        ({"generates.public_interest_text": True}, "art50_4_text", "deployer", {"generates.human_editorial_control": True}),
+        (
+            {"interaction.direct_with_persons": True},
+            "art50_1",
+            "provider",
+            {"interaction.obvious_ai": True},
+        ),
+        (
+            {"generates.synthetic_content": True},
+            "art50_2",
+            "provider",
+            {"generates.assistive_editing_only": True},
+        ),
+        (
+            {"biometric.categorisation": True},
+            "art50_3",
+            "deployer",
+            {"exception.authorised_by_law_crime": True},
+        ),
+        (
+            {"generates.deep_fake": True},
+            "art50_4_deep_fake",
+            "deployer",
+            {"exception.authorised_by_law_crime": True},
+        ),
+        (
+            {"generates.public_interest_text": True},
+            "art50_4_text",
+            "deployer",
+            {"generates.human_editorial_control": True},
+        ),
     ],
 )
 def test_art50_duties_and_exceptions(
@@ -418,7 +467,9 @@ def test_legacy_gpai_model_has_until_2_august_2027() -> None:
         ({"annex_i.legislation": "a11_medical_devices"}, date(2028, 8, 2), True),
     ],
 )
-def test_high_risk_obligation_dates(facts: dict[str, str | bool], as_of: date, applicable: bool) -> None:
+def test_high_risk_obligation_dates(
+    facts: dict[str, str | bool], as_of: date, applicable: bool
+) -> None:
     data = baseline(annex_i__safety_component_or_product=True, annex_i__third_party_assessment=True)
     data.update(facts)
     qms = obligation(run(data, as_of=as_of), "art17_quality_management")
@@ -443,7 +494,9 @@ def test_legacy_high_risk_systems() -> None:
 
 # --- roles and Art. 25 --------------------------------------------------------------------------
 def test_cv_screening_deployer_duties_and_fria_only_for_public_bodies() -> None:
-    facts = baseline(use__employment_recruitment=True, org__roles=["deployer"], context__workplace=True)
+    facts = baseline(
+        use__employment_recruitment=True, org__roles=["deployer"], context__workplace=True
+    )
     result = run(facts)
     ids = {o.id for o in result.obligations}
     assert {"art26_1_use_per_instructions", "art26_6_logs", "art26_7_inform_workers"} <= ids
@@ -457,7 +510,11 @@ def test_fria_for_every_credit_scoring_deployer_but_not_critical_infrastructure(
     credit = run(baseline(use__creditworthiness=True, org__roles=["deployer"]))
     assert obligation(credit, "art27_fria") is not None
     grid = run(
-        baseline(use__critical_infrastructure_safety=True, org__roles=["deployer"], org__public_authority=True)
+        baseline(
+            use__critical_infrastructure_safety=True,
+            org__roles=["deployer"],
+            org__public_authority=True,
+        )
     )
     assert obligation(grid, "art27_fria") is None
 
@@ -482,7 +539,9 @@ def test_art25_shift_makes_the_operator_a_provider(role: str, fact: str) -> None
 
 def test_product_manufacturer_is_provider_for_section_a_only() -> None:
     common = {"annex_i__safety_component_or_product": True, "annex_i__third_party_assessment": True}
-    section_a = run(baseline(org__roles=["product_manufacturer"], annex_i__legislation="a4_lifts", **common))
+    section_a = run(
+        baseline(org__roles=["product_manufacturer"], annex_i__legislation="a4_lifts", **common)
+    )
     assert [s.id for s in section_a.role_shifts] == ["art25_3"]
     section_b = run(
         baseline(org__roles=["product_manufacturer"], annex_i__legislation="b17_rail", **common)
@@ -493,9 +552,7 @@ def test_product_manufacturer_is_provider_for_section_a_only() -> None:
 
 # --- missing facts, determinism and properties ---------------------------------------------------
 def test_unknown_facts_are_reported_not_guessed() -> None:
-    result = classify(
-        load_rulebook(), {"use.employment_recruitment": True}, as_of=date(2028, 1, 1)
-    )
+    result = classify(load_rulebook(), {"use.employment_recruitment": True}, as_of=date(2028, 1, 1))
     assert result.needs_review
     assert "scope.eu_nexus" in result.missing_facts
     assert "org.roles" in result.missing_facts
@@ -527,16 +584,26 @@ RANK = {"out_of_scope": 0, "minimal_risk": 1, "limited_risk": 2, "high_risk": 3,
 EXCLUSION_FACTS = [
     ("biometric.verification_only", {"biometric.remote_identification": True}),
     ("use.financial_fraud_detection", {"use.creditworthiness": True}),
-    ("use.travel_document_verification", {"context.migration_border": True, "use.migration_identification": True}),
+    (
+        "use.travel_document_verification",
+        {"context.migration_border": True, "use.migration_identification": True},
+    ),
     ("use.campaign_logistics_only", {"use.election_influence": True}),
-    ("purpose.medical_or_safety", {"biometric.emotion_recognition": True, "context.education": True}),
+    (
+        "purpose.medical_or_safety",
+        {"biometric.emotion_recognition": True, "context.education": True},
+    ),
     ("interaction.obvious_ai", {"interaction.direct_with_persons": True}),
     ("derogation.preparatory_task", {"use.employment_recruitment": True}),
 ]
 
 
-@pytest.mark.parametrize(("exclusion", "facts"), EXCLUSION_FACTS, ids=[e[0] for e in EXCLUSION_FACTS])
-def test_removing_an_exclusion_never_lowers_the_outcome(exclusion: str, facts: dict[str, bool]) -> None:
+@pytest.mark.parametrize(
+    ("exclusion", "facts"), EXCLUSION_FACTS, ids=[e[0] for e in EXCLUSION_FACTS]
+)
+def test_removing_an_exclusion_never_lowers_the_outcome(
+    exclusion: str, facts: dict[str, bool]
+) -> None:
     data = baseline()
     data.update(facts)
     data[exclusion] = True
@@ -545,3 +612,12 @@ def test_removing_an_exclusion_never_lowers_the_outcome(exclusion: str, facts: d
     without = run(data).risk_tier
     assert RANK[without] >= RANK[with_exclusion]
     assert RANK[without] > RANK[with_exclusion]  # and here it really matters
+
+
+def test_unknown_exception_is_a_possible_prohibition_not_a_guess() -> None:
+    facts = baseline(biometric__emotion_recognition=True, context__education=True)
+    del facts["purpose.medical_or_safety"]
+    result = run(facts)
+    assert result.risk_tier == "high_risk"
+    assert [p.id for p in result.possible_prohibitions] == ["art5_1_f"]
+    assert result.missing_facts == ["purpose.medical_or_safety"]

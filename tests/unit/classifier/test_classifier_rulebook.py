@@ -58,7 +58,8 @@ def test_every_item_has_a_legal_reference() -> None:
     assert len(items) > 140
     for name, item in items:
         ref = item.get("reference") or item.get("article")
-        assert ref and REFERENCE.search(str(ref)), f"{name}:{item['id']} has no legal reference"
+        assert ref, f"{name}:{item['id']} has no legal reference"
+        assert REFERENCE.search(str(ref)), f"{name}:{item['id']}: {ref} is not a legal reference"
         assert item.get("title"), f"{name}:{item['id']} has no title"
 
 
@@ -102,7 +103,8 @@ def test_obligations_have_roles_dates_and_groups() -> None:
     roles = set(RB.files["roles"]["roles"])
     groups = {t["applies_to_group"] for t in RB.files["timeline"]["transitional"]}
     for item in RB.obligations:
-        assert item["roles"] and set(item["roles"]) <= roles, item["id"]
+        assert item["roles"], item["id"]
+        assert set(item["roles"]) <= roles, item["id"]
         dates = item["applies_from"]
         for key in [dates] if isinstance(dates, str) else dates.values():
             RB.date_of(key)
@@ -114,10 +116,12 @@ def test_every_question_asks_a_known_fact_and_every_input_fact_has_a_question() 
     asked = {q["fact"] for q in RB.questions}
     for question in RB.questions:
         assert question["fact"] in RB.facts
-        assert question["provision"] and question["text"] and question["explanation"]
-    inputs = {
-        f for f, spec in RB.facts.items() if not spec.get("derived")
-    } - {"system.integrates_gpai_model"}
+        assert question["provision"]
+        assert question["text"]
+        assert question["explanation"]
+    inputs = {f for f, spec in RB.facts.items() if not spec.get("derived")} - {
+        "system.integrates_gpai_model"
+    }
     assert inputs - asked == set()
 
 

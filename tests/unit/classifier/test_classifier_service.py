@@ -1,4 +1,4 @@
-"""Services on a migrated SQLite file: projection, storage, outbox, questionnaire, rulebook change."""
+"""Services on SQLite: projection, storage, outbox, questionnaire, rulebook change."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def cv_screener(**extra: object) -> SystemFactsV1:
         roles=["deployer"],
         countries=["DE"],
         affects_employees=True,
-        extra_facts={"use.employment_recruitment": True, **extra},  # type: ignore[dict-item]
+        extra_facts={"use.employment_recruitment": True, **extra},
     )
 
 
@@ -70,7 +70,8 @@ async def test_classification_is_stored_versioned_and_emitted(
                 trigger="manual",
                 as_of=AS_OF,
             )
-    assert row is not None and row.version == 2
+    assert row is not None
+    assert row.version == 2
     assert result.risk_tier == "high_risk"
     assert result.effective_roles == ["deployer"]
     assert "context.workplace" not in result.missing_facts  # from affects_employees
@@ -78,9 +79,12 @@ async def test_classification_is_stored_versioned_and_emitted(
         latest = await classification.latest(session, organisation_id="org-a", system_id=system_id)
         assert latest.rulebook_hash == RB.content_hash
         assert latest.created_by == "alice"
-        assert [r.version for r in await classification.history(
-            session, organisation_id="org-a", system_id=system_id
-        )] == [2, 1]
+        assert [
+            r.version
+            for r in await classification.history(
+                session, organisation_id="org-a", system_id=system_id
+            )
+        ] == [2, 1]
         with pytest.raises(NotFound):
             await classification.latest(session, organisation_id="org-b", system_id=system_id)
         outbox = (await session.scalars(select(OutboxEvent).order_by(OutboxEvent.seq))).all()
@@ -110,7 +114,8 @@ async def test_what_if_stores_nothing_and_overrides_are_validated(
             overrides={"practice.untargeted_facial_scraping": True},
             save=False,
         )
-        assert row is None and result.risk_tier == "prohibited"
+        assert row is None
+        assert result.risk_tier == "prohibited"
         with pytest.raises(Unprocessable):
             await classification.classify_system(
                 session,
@@ -180,11 +185,16 @@ async def test_questionnaire_is_adaptive_resumable_and_records_who_and_when(
     assert row.trigger == "questionnaire"
     async with transaction(classifier_db) as session:
         q = await questionnaire.get(session, organisation_id="org-a", session_id=started.id)
-        assert q.status == "completed" and q.classification_id == row.id
+        assert q.status == "completed"
+        assert q.classification_id == row.id
         with pytest.raises(Conflict):
             await questionnaire.answer(
-                session, rulebook=RB, questionnaire=q, question_id="q_org_roles",
-                value=["provider"], actor="alice",
+                session,
+                rulebook=RB,
+                questionnaire=q,
+                question_id="q_org_roles",
+                value=["provider"],
+                actor="alice",
             )
         with pytest.raises(NotFound):
             await questionnaire.get(session, organisation_id="org-b", session_id=started.id)
@@ -198,12 +208,20 @@ async def test_answers_are_type_checked(classifier_db: async_sessionmaker[AsyncS
         )
         with pytest.raises(Unprocessable):
             await questionnaire.answer(
-                session, rulebook=RB, questionnaire=q, question_id="q_scope_eu_nexus",
-                value="yes", actor="alice",
+                session,
+                rulebook=RB,
+                questionnaire=q,
+                question_id="q_scope_eu_nexus",
+                value="yes",
+                actor="alice",
             )
         with pytest.raises(Unprocessable):
             await questionnaire.answer(
-                session, rulebook=RB, questionnaire=q, question_id="q_nope", value=True,
+                session,
+                rulebook=RB,
+                questionnaire=q,
+                question_id="q_nope",
+                value=True,
                 actor="alice",
             )
 
@@ -245,15 +263,26 @@ async def test_stale_revision_is_ignored(classifier_db: async_sessionmaker[Async
     system_id = await register(classifier_db, cv_screener())
     async with transaction(classifier_db) as session:
         newer = await record_snapshot(
-            session, organisation_id="org-a", system_id=system_id, revision=3,
+            session,
+            organisation_id="org-a",
+            system_id=system_id,
+            revision=3,
             facts=cv_screener(),
         )
         older = await record_snapshot(
-            session, organisation_id="org-a", system_id=system_id, revision=2,
+            session,
+            organisation_id="org-a",
+            system_id=system_id,
+            revision=2,
             facts=cv_screener(),
         )
         other_tenant = await record_snapshot(
-            session, organisation_id="org-b", system_id=system_id, revision=9,
+            session,
+            organisation_id="org-b",
+            system_id=system_id,
+            revision=9,
             facts=cv_screener(),
         )
-    assert newer is not None and older is None and other_tenant is None
+    assert newer is not None
+    assert older is None
+    assert other_tenant is None

@@ -102,6 +102,8 @@ class ClassificationResult(BaseModel):
     in_scope: bool
     scope_exclusions: list[Finding] = Field(default_factory=list)
     prohibitions: list[Finding] = Field(default_factory=list)
+    # Practices that are prohibited unless an exception whose facts are missing holds.
+    possible_prohibitions: list[Finding] = Field(default_factory=list)
     high_risk: HighRisk = Field(default_factory=HighRisk)
     transparency: list[Finding] = Field(default_factory=list)
     gpai: Gpai = Field(default_factory=Gpai)
@@ -213,9 +215,14 @@ def classify(
         return _finish(run, tier="out_of_scope", in_scope=False, exclusions=exclusions)
 
     # 2. Prohibited practices (Art. 5).
-    prohibitions = [
-        run.finding(item) for item in files["prohibitions"]["prohibitions"] if run.rule(item).value
-    ]
+    prohibitions: list[Finding] = []
+    possible: list[Finding] = []
+    for item in files["prohibitions"]["prohibitions"]:
+        verdict = run.rule(item).value
+        if verdict is True:
+            prohibitions.append(run.finding(item))
+        elif verdict is None and evaluate(item["when"], run.facts).value is True:
+            possible.append(run.finding(item))  # only an exception is still unknown
     prohibited_now = any(p.in_force for p in prohibitions)
 
     # 3. High-risk: Art. 6(1) / Annex I, then Art. 6(2) / Annex III with the Art. 6(3) derogation.
@@ -299,6 +306,7 @@ def classify(
         in_scope=True,
         exclusions=exclusions,
         prohibitions=prohibitions,
+        possible=possible,
         high=high,
         derogation=derogation_applies,
         transparency=transparency,
@@ -326,6 +334,7 @@ def _finish(
     in_scope: bool,
     exclusions: list[Finding],
     prohibitions: list[Finding] | None = None,
+    possible: list[Finding] | None = None,
     high: HighRisk | None = None,
     derogation: bool = False,
     transparency: list[Finding] | None = None,
@@ -400,6 +409,7 @@ def _finish(
         in_scope=in_scope,
         scope_exclusions=exclusions,
         prohibitions=prohibitions,
+        possible_prohibitions=possible or [],
         high_risk=high,
         transparency=transparency,
         gpai=gpai,
