@@ -51,6 +51,7 @@ def test_outside_the_union_is_out_of_scope() -> None:
         ({"use.employment_recruitment": True}, "high_risk"),
         ({"interaction.direct_with_persons": True}, "limited_risk"),
         ({"practice.untargeted_facial_scraping": True}, "prohibited"),
+        ({"gpai.provides_model": True}, "minimal_risk"),
     ],
 )
 def test_open_source_exclusion_yields_to_high_risk_art5_and_art50(

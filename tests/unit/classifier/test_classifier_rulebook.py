@@ -164,3 +164,12 @@ def test_content_hash_is_stable_and_changes_with_any_file() -> None:
     assert load_rulebook_from(raw).content_hash == RB.content_hash
     raw["penalties"] = raw["penalties"].replace(b"35000000", b"35000001")
     assert load_rulebook_from(raw).content_hash != RB.content_hash
+
+
+def test_suggestion_hints_point_to_asked_facts_with_valid_values() -> None:
+    asked = {q["fact"] for q in RB.questions}
+    for hint in RB.files["suggestions"]["hints"]:
+        assert hint["fact"] in asked
+        assert RB.facts[hint["fact"]]["type"] == "bool"
+        assert isinstance(hint["value"], bool)
+        assert hint["keywords"]

@@ -286,3 +286,13 @@ async def test_stale_revision_is_ignored(classifier_db: async_sessionmaker[Async
     assert newer is not None
     assert older is None
     assert other_tenant is None
+
+
+def test_suggestions_only_propose_and_skip_answered_facts() -> None:
+    text = "Chatbot that screens each applicant CV for recruitment in our payroll team"
+    proposed = questionnaire.suggestions(RB, text=text, answered=set())
+    facts = {s["fact"] for s in proposed}
+    assert facts == {"use.employment_recruitment", "interaction.direct_with_persons"}
+    assert all(s["note"].startswith("suggestion") for s in proposed)
+    answered = questionnaire.suggestions(RB, text=text, answered={"use.employment_recruitment"})
+    assert {s["fact"] for s in answered} == {"interaction.direct_with_persons"}

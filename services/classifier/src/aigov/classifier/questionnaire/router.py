@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from aigov.classifier.classification.router import to_out
 from aigov.classifier.classification.schemas import ClassificationOut
-from aigov.classifier.classification.service import today
+from aigov.classifier.classification.service import gather_facts, today
 from aigov.classifier.deps import RulebookDep
 from aigov.classifier.questionnaire import service
 from aigov.classifier.questionnaire.schemas import (
@@ -20,6 +20,7 @@ from aigov.classifier.questionnaire.schemas import (
     QuestionnaireOut,
 )
 from aigov.classifier.rulebook.loader import Rulebook
+from aigov.classifier.system.service import get_known_system
 from aigov.shared.deps import SessionDep
 from aigov.shared.problems import PROBLEM_RESPONSES
 from aigov.shared.tenancy import CallerContext, requires
@@ -139,3 +140,21 @@ async def complete_questionnaire(
         as_of=body.as_of,
     )
     return to_out(row)
+
+
+@router.get("/{questionnaire_id}/suggestions")
+async def list_suggestions(
+    questionnaire_id: uuid.UUID, session: SessionDep, rulebook: RulebookDep, caller: Reader
+) -> list[dict[str, Any]]:
+    """Proposed answers from the system's name, description and intended purpose: suggestions
+    to confirm, never used for classification until someone answers."""
+    questionnaire = await service.get(
+        session, organisation_id=caller.organisation_id, session_id=questionnaire_id
+    )
+    system = await get_known_system(
+        session, organisation_id=caller.organisation_id, system_id=questionnaire.system_id
+    )
+    snapshot = system.snapshot or {}
+    text = " ".join([system.name, system.intended_purpose, str(snapshot.get("description", ""))])
+    facts = await gather_facts(session, rulebook, system)
+    return service.suggestions(rulebook, text=text, answered=set(facts))

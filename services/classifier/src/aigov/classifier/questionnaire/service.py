@@ -7,6 +7,7 @@ never asked about workplaces or medical reasons for emotion recognition).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import date
@@ -141,3 +142,27 @@ async def complete(
     questionnaire.classification_id = row.id
     await session.flush()
     return row, result
+
+
+def suggestions(rulebook: Rulebook, *, text: str, answered: set[str]) -> list[dict[str, Any]]:
+    """Answers the intended-purpose text hints at, for a person to confirm (never applied)."""
+    lowered = text.lower()
+    questions = {q["fact"]: q for q in rulebook.questions}
+    out: list[dict[str, Any]] = []
+    for hint in rulebook.files["suggestions"]["hints"]:
+        if hint["fact"] in answered or hint["fact"] not in questions:
+            continue
+        matched = [
+            k for k in hint["keywords"] if re.search(rf"\b{re.escape(str(k).lower())}", lowered)
+        ]
+        if matched:
+            out.append(
+                {
+                    "question_id": questions[hint["fact"]]["id"],
+                    "fact": hint["fact"],
+                    "proposed_value": hint["value"],
+                    "matched": matched,
+                    "note": "suggestion from free text: confirm by answering the question",
+                }
+            )
+    return out

@@ -286,6 +286,7 @@ def classify(
             "prohibited": bool(prohibitions),
             "high_risk": is_high_risk,
             "transparency": bool(transparency),
+            "gpai_model": gpai.model_provider,
         }
         if not any(lifted_by[o] for o in open_source["unless_outcomes"]):
             if run.rule(open_source).value is True:
