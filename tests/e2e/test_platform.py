@@ -97,7 +97,7 @@ def test_registration_reaches_the_ledger_and_the_chain_verifies(gateway: str) ->
         while time.monotonic() < deadline and len(entries) < len(expected):
             entries = client.get("/v1/ledger", params={"system_id": system_id}).json()["items"]
             time.sleep(0.2)
-        assert sorted(e["event_type"] for e in entries) == sorted(expected)
+        assert sorted(str(e["event_type"]) for e in entries) == sorted(expected)
         classification = client.get(f"/v1/classifications/{system_id}")
         assert classification.status_code == 200, classification.text
         assert classification.json()["result"]["needs_review"] is True  # facts still missing
