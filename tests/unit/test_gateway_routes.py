@@ -20,6 +20,7 @@ from aigov.gateway.routes import service_for
         ("rulebook", "classifier"),
         ("rulebook/obligations", "classifier"),
         ("penalties", "classifier"),
+        ("assessments/fria/123", "classifier"),
         ("classificationsx", None),
         ("monitoring/systems", "monitoring"),
         ("systemsfoo", None),

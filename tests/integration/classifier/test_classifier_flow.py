@@ -188,6 +188,15 @@ async def test_http_api(client: httpx.AsyncClient, kafka: str) -> None:
         await client.post(f"/v1/classifications/{uuid.uuid4()}", json={}, headers=A)
     ).status_code == 404
 
+    template = (await client.get("/v1/assessments/fria/template", headers=A)).json()
+    assert [c["reference"] for c in template["contents"]][0] == "Art. 27(1)(a)"
+    need = await client.get(f"/v1/assessments/fria/{system_id}/requirement", headers=A)
+    assert need.json()["required"] is False  # private deployer of a CV screener
+    incomplete = await client.post(
+        f"/v1/assessments/fria/{system_id}", json={"status": "completed"}, headers=A
+    )
+    assert incomplete.status_code == 422
+
     started = await client.post("/v1/questionnaires", json={"system_id": str(system_id)}, headers=A)
     assert started.status_code == 201
     qid = started.json()["id"]

@@ -622,3 +622,32 @@ def test_unknown_exception_is_a_possible_prohibition_not_a_guess() -> None:
     assert result.risk_tier == "high_risk"
     assert [p.id for p in result.possible_prohibitions] == ["art5_1_f"]
     assert result.missing_facts == ["purpose.medical_or_safety"]
+
+
+@pytest.mark.parametrize(
+    ("facts", "unknown"),
+    [
+        ({"use.creditworthiness": True}, "use.financial_fraud_detection"),
+        ({"biometric.remote_identification": True}, "biometric.verification_only"),
+    ],
+)
+def test_unknown_exclusion_keeps_high_risk_and_asks(facts: dict[str, bool], unknown: str) -> None:
+    data = baseline()
+    data.update(facts)
+    del data[unknown]
+    result = run(data)
+    assert result.risk_tier == "high_risk"
+    assert unknown in result.missing_facts
+    assert unknown in (result.high_risk.annex_iii_points[0].note or "")
+
+
+def test_unknown_annex_i_exception_keeps_high_risk_and_asks() -> None:
+    data = baseline(
+        annex_i__legislation="a4_lifts",
+        annex_i__safety_component_or_product=True,
+        annex_i__third_party_assessment=True,
+    )
+    del data["annex_i.third_party_only_non_safety_reasons"]
+    result = run(data)
+    assert result.high_risk.route == "annex_i_a"
+    assert result.missing_facts == ["annex_i.third_party_only_non_safety_reasons"]

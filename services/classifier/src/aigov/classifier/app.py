@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from aigov.classifier.assessment.router import router as assessment_router
 from aigov.classifier.classification.router import router as classification_router
 from aigov.classifier.classification.service import reclassify_if_rulebook_changed
 from aigov.classifier.config import ClassifierSettings
@@ -21,7 +22,13 @@ SPEC = ServiceSpec(
     title="aigov classifier",
     description="EU AI Act risk classification with legal basis, obligations and ISO mapping.",
     migrations="aigov.classifier:migrations",
-    routers=[system_router, classification_router, questionnaire_router, rulebook_router],
+    routers=[
+        system_router,
+        classification_router,
+        questionnaire_router,
+        rulebook_router,
+        assessment_router,
+    ],
     subscriptions=[inventory_subscription],
 )
 

@@ -38,3 +38,18 @@ class SystemClassifiedV1(EventPayload):
     annex_i_section: Literal["A", "B"] | None = None
     effective_roles: list[str] = []
     trigger: str | None = None
+
+
+class FundamentalRightsImpactAssessedV1(EventPayload):
+    """A completed (or notified) Art. 27 assessment; the evidence service records it."""
+
+    event_type = "aigov.classifier.fria.completed"
+
+    system_id: uuid.UUID
+    assessment_id: uuid.UUID
+    version: int
+    required: bool
+    status: Literal["completed", "notified"]
+    contents: dict[str, str]
+    references: list[str] = []  # Art. 27(1)(a)-(f) items covered
+    iso_controls: list[str] = []  # ISO/IEC 42001 impact-assessment elements it also serves

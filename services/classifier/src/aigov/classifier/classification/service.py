@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from aigov.classifier.assessment.service import flag_updates
 from aigov.classifier.classification.models import Classification, RulebookState
 from aigov.classifier.metrics import CLASSIFICATION_SECONDS, CLASSIFICATIONS, RECLASSIFIED
 from aigov.classifier.questionnaire.models import QuestionnaireAnswer
@@ -176,6 +177,7 @@ async def store(
     )
     session.add(row)
     await session.flush()
+    await flag_updates(session, system_id=system_id, facts_hash=result.facts_hash)
     payload = event_payload(row, result)
     event = make_event(
         payload, source=SOURCE, subject=str(system_id), organisation_id=organisation_id

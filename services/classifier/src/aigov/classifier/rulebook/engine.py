@@ -45,6 +45,7 @@ class Finding(BaseModel):
     title: str
     applies_from: date | None = None
     in_force: bool = True
+    note: str | None = None
 
 
 class IsoLink(BaseModel):
@@ -228,7 +229,10 @@ def classify(
     # 3. High-risk: Art. 6(1) / Annex I, then Art. 6(2) / Annex III with the Art. 6(3) derogation.
     high = HighRisk()
     annex_i = files["annex_i"]
-    if run.rule(annex_i["route"]).value is True:
+    # An exclusion or exception whose facts are missing does not lower the outcome: the system
+    # stays high-risk (conservatively) and the missing facts say what would change it.
+    route_when = evaluate(annex_i["route"]["when"], run.facts).value
+    if run.rule(annex_i["route"]).value is not False and route_when is True:
         legislation = rulebook.legislation(str(run.facts["annex_i.legislation"])) or {}
         high.annex_i_legislation = legislation
         high.route = "annex_i_a" if legislation.get("section") == "A" else "annex_i_b"
@@ -238,6 +242,12 @@ def classify(
         outcome = run.rule(point, exceptions_key="exclusions")
         if outcome.value is True:
             high.annex_iii_points.append(_point(point))
+        elif when.value is True and outcome.value is None:
+            pending = _point(point)
+            pending.note = "an exclusion is not yet ruled out: " + ", ".join(
+                sorted(outcome.missing)
+            )
+            high.annex_iii_points.append(pending)
         elif when.value is True and outcome.value is False:
             high.excluded_points.append(_point(point))
     derogation_applies = False
