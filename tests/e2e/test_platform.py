@@ -21,12 +21,17 @@ def test_registration_reaches_the_ledger_and_the_chain_verifies(gateway: str) ->
         system_id = created.json()["id"]
         assert client.get(f"/v1/systems/{system_id}").json()["name"] == "CV screener"
 
+        # The spine: inventory registers, the classifier classifies, evidence records both.
+        expected = ["aigov.inventory.system.registered", "aigov.classifier.system.classified"]
         entries: list[dict[str, object]] = []
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and not entries:
+        while time.monotonic() < deadline and len(entries) < len(expected):
             entries = client.get("/v1/ledger", params={"system_id": system_id}).json()["items"]
             time.sleep(0.2)
-        assert [e["event_type"] for e in entries] == ["aigov.inventory.system.registered"]
+        assert sorted(str(e["event_type"]) for e in entries) == sorted(expected)
+        classification = client.get(f"/v1/classifications/{system_id}")
+        assert classification.status_code == 200, classification.text
+        assert classification.json()["result"]["needs_review"] is True  # facts still missing
         assert len(str(entries[0]["entry_hash"])) == 64
 
         verification = client.get("/v1/ledger/verify").json()

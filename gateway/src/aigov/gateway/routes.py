@@ -10,6 +10,11 @@ ROUTE_TABLE: tuple[tuple[str, str], ...] = (
     (r"ingest(/.*)?", "inventory"),
     (r"discovered-models(/.*)?", "inventory"),
     (r"classifier(/.*)?", "classifier"),
+    (r"classifications(/.*)?", "classifier"),
+    (r"questionnaires(/.*)?", "classifier"),
+    (r"rulebook(/.*)?", "classifier"),
+    (r"penalties(/.*)?", "classifier"),
+    (r"assessments(/.*)?", "classifier"),
     (r"monitoring(/.*)?", "monitoring"),
     (r"ledger(/.*)?", "evidence"),
 )
