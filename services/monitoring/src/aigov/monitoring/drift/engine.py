@@ -439,7 +439,9 @@ def feature_drift(feature: FeatureData, opts: DriftOptions | None = None) -> Fea
     raise DriftInputError(f"feature {feature.name!r}: unknown kind {feature.kind!r}")
 
 
-def dataset_drift(features: Sequence[FeatureData], opts: DriftOptions | None = None) -> DatasetDrift:
+def dataset_drift(
+    features: Sequence[FeatureData], opts: DriftOptions | None = None
+) -> DatasetDrift:
     """Every feature's drift and the dataset verdict: drifted share >= ``drift_share``."""
     opts = opts or DriftOptions()
     if not features:
@@ -483,7 +485,9 @@ def encode_categories(
     reference: Sequence[object], current: Sequence[object]
 ) -> tuple[IntArray, IntArray, list[str]]:
     """Codes over one shared, sorted vocabulary; None (missing) becomes -1."""
-    vocab = sorted({str(v) for v in reference if v is not None} | {str(v) for v in current if v is not None})
+    vocab = sorted(
+        {str(v) for v in reference if v is not None} | {str(v) for v in current if v is not None}
+    )
     index = {v: i for i, v in enumerate(vocab)}
 
     def codes(values: Sequence[object]) -> IntArray:

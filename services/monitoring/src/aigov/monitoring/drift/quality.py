@@ -94,9 +94,9 @@ def performance(
     tp = int(np.sum(y_true & y_pred))
     fp = int(np.sum(~y_true & y_pred))
     fn = int(np.sum(y_true & ~y_pred))
-    accuracy = float(np.mean(np.array([str(v) for v in labels]) == np.array(
-        [str(v) for v in predictions]
-    )))
+    accuracy = float(
+        np.mean(np.array([str(v) for v in labels]) == np.array([str(v) for v in predictions]))
+    )
     precision = tp / (tp + fp) if tp + fp else None
     recall = tp / (tp + fn) if tp + fn else None
     f1 = (
@@ -210,7 +210,9 @@ def bias(
     fprs = [r.false_positive_rate for r in rates if r.false_positive_rate is not None]
     eod = (max(tprs) - min(tprs)) if len(tprs) >= 2 else None
     fpd = (max(fprs) - min(fprs)) if len(fprs) >= 2 else None
-    eq_odds = max(v for v in (eod, fpd) if v is not None) if eod is not None or fpd is not None else None
+    eq_odds = (
+        max(v for v in (eod, fpd) if v is not None) if eod is not None or fpd is not None else None
+    )
     return BiasResult(
         status="ok",
         attribute=attribute,
