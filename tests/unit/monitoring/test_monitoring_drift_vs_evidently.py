@@ -105,8 +105,7 @@ def ours(
     ref: pd.DataFrame, cur: pd.DataFrame, numeric: list[str], categorical: list[str], **kw: Any
 ) -> Any:
     features = [
-        FeatureData(name, "numeric", ref[name].to_numpy(), cur[name].to_numpy())
-        for name in numeric
+        FeatureData(name, "numeric", ref[name].to_numpy(), cur[name].to_numpy()) for name in numeric
     ]
     for name in categorical:
         r, c, vocab = encode_categories(list(ref[name]), list(cur[name]))

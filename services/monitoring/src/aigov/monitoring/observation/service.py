@@ -66,6 +66,7 @@ class ChunkBuilder:
         values: dict[str, object] = {f"f:{k}": v for k, v in record.features.items()}
         values |= {f"p:{k}": v for k, v in record.protected.items()}
         values |= {"prediction": record.prediction, "score": record.score, "label": record.label}
+        values["ts"] = at.isoformat()
         for name, value in values.items():
             kind = value_kind(value)
             if name.startswith("f:") and kind is not None:
@@ -86,8 +87,6 @@ class ChunkBuilder:
         for column in self.columns.values():
             if len(column) < self.rows:
                 column.append(None)
-        self.columns.setdefault("ts", [None] * (self.rows - 1))
-        self.columns["ts"][-1] = at.isoformat()
         self.first_at = min(self.first_at, at) if self.first_at else at
         self.last_at = max(self.last_at, at) if self.last_at else at
 
