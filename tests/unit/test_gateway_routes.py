@@ -14,6 +14,8 @@ from aigov.gateway.routes import service_for
         ("ledger/verify", "evidence"),
         ("classifier/systems", "classifier"),
         ("monitoring/systems", "monitoring"),
+        ("monitoring/incidents/123/assessment", "monitoring"),
+        ("monitoring/runs/123", "monitoring"),
         ("systemsfoo", None),
         ("unknown", None),
         ("", None),

@@ -80,7 +80,7 @@ async def register(publisher: Publisher, client: httpx.AsyncClient, tier: str) -
         SystemClassifiedV1(
             system_id=system_id,
             classification_id=uuid.uuid4(),
-            risk_tier=tier,  # type: ignore[arg-type]
+            risk_tier=tier,
             rulebook_version="t",
         ),
         system_id,
@@ -102,7 +102,7 @@ def batch(
     return ObservationBatchV1(
         system_id=system_id,
         model_version="v7",
-        window=window,  # type: ignore[arg-type]
+        window=window,
         records=[
             ObservationRecord(features={"x": float(x[i]), "colour": str(colour[i])})
             for i in range(n)
@@ -147,7 +147,8 @@ async def test_observations_on_the_topic_produce_a_drift_result_event(
             event = drift_events[0]
             assert event["trigger"] == "automatic"
             assert event["dataset_drift"] is True
-            assert event["reference_size"] == 1500 and event["current_size"] == 1000
+            assert event["reference_size"] == 1500
+            assert event["current_size"] == 1000
             methods = {f["feature"]: f["method"] for f in event["features"]}  # type: ignore[attr-defined]
             assert methods == {"x": "wasserstein", "colour": "jensenshannon"}
             # The breach opened one incident, visible over HTTP, with its alert.
@@ -203,8 +204,10 @@ async def test_incident_flow_and_problems_over_http(database_url: str, kafka: st
             )
             assert run.status_code == 201, run.text
             feature = run.json()["details"][0]
-            assert feature["method"] == "psi" and feature["drifted"] is True
-            assert feature["psi_band"] == "major" and feature["bin_edges"]
+            assert feature["method"] == "psi"
+            assert feature["drifted"] is True
+            assert feature["psi_band"] == "major"
+            assert feature["bin_edges"]
 
             # Bad input: precise problems, nothing half-written.
             bad = await client.post(
@@ -228,7 +231,8 @@ async def test_incident_flow_and_problems_over_http(database_url: str, kafka: st
                 json={"model_version": "v1", "features": ["nope"]},
                 headers=HEADERS,
             )
-            assert wrong.status_code == 422 and wrong.json()["unknown"] == ["nope"]
+            assert wrong.status_code == 422
+            assert wrong.json()["unknown"] == ["nope"]
 
             # Incident by hand -> serious -> reported -> closed, with its clock and drafts.
             opened = await client.post(

@@ -67,7 +67,8 @@ def test_empty_nan_and_tiny_windows_are_insufficient_not_silent() -> None:
     nan = np.full(100, np.nan)
     only_nan = feature_drift(FeatureData("x", "numeric", np.arange(100.0), nan))
     assert only_nan.status == "insufficient_data"
-    assert only_nan.score is None and only_nan.drifted is None
+    assert only_nan.score is None
+    assert only_nan.drifted is None
     assert only_nan.dropped_current == 100
     empty = feature_drift(FeatureData("x", "numeric", np.arange(100.0), np.array([])))
     assert empty.status == "insufficient_data"
@@ -76,10 +77,12 @@ def test_empty_nan_and_tiny_windows_are_insufficient_not_silent() -> None:
         DriftOptions(min_samples=30),
     )
     assert result.status == "insufficient_data"
-    assert result.dataset_drift is None and result.drifted_share is None
+    assert result.dataset_drift is None
+    assert result.drifted_share is None
     assert result.insufficient == ["x"]
 
 
 def test_constant_feature_does_not_crash() -> None:
     same = feature_drift(FeatureData("k", "numeric", np.ones(2000), np.ones(2000)))
-    assert same.status == "ok" and same.drifted is False
+    assert same.status == "ok"
+    assert same.drifted is False

@@ -55,7 +55,7 @@ async def register(
                 name="CV screener",
                 intended_purpose="rank job applicants",
                 business_owner="hr",
-                roles=roles or ["provider"],  # type: ignore[list-item]
+                roles=roles or ["provider"],
                 countries=["DE", "FR"],
             ),
         )
@@ -65,7 +65,7 @@ async def register(
             payload=SystemClassifiedV1(
                 system_id=system_id,
                 classification_id=uuid.uuid4(),
-                risk_tier=tier,  # type: ignore[arg-type]
+                risk_tier=tier,
                 rulebook_version="test",
             ),
         )
@@ -138,12 +138,14 @@ async def test_drift_run_alerts_and_groups_alerts_into_one_incident(
             max_rows=100_000,
         )
     assert run.status == "ok"
-    assert run.reference_size == 1500 and run.current_size == 1000
+    assert run.reference_size == 1500
+    assert run.current_size == 1000
     assert run.summary["dataset_drift"] is True
     by_feature = {d["feature"]: d for d in run.details}
     assert by_feature["age"]["method"] == "wasserstein"
     assert by_feature["city"]["method"] == "jensenshannon"
-    assert by_feature["age"]["bin_edges"] and by_feature["age"]["threshold"] == 0.1
+    assert by_feature["age"]["bin_edges"]
+    assert by_feature["age"]["threshold"] == 0.1
     assert by_feature["age"]["reference_size"] == 1500
 
     async with transaction(db) as session:
@@ -507,7 +509,8 @@ async def test_monitoring_plan_execution(db: async_sessionmaker[AsyncSession]) -
     system_id = await register(db)
     async with transaction(db) as session:
         overview = await plans.plans_overview(session, organisation_id=ORG, now=datetime.now(UTC))
-        assert overview[0]["required"] is True and overview[0]["plan"] is False
+        assert overview[0]["required"] is True
+        assert overview[0]["plan"] is False
         plan = await plans.upsert_plan(
             session,
             organisation_id=ORG,
