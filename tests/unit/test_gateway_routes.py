@@ -28,6 +28,8 @@ from aigov.gateway.routes import service_for
         ("assessments/fria/123", "classifier"),
         ("classificationsx", None),
         ("monitoring/systems", "monitoring"),
+        ("monitoring/incidents/123/assessment", "monitoring"),
+        ("monitoring/runs/123", "monitoring"),
         ("systemsfoo", None),
         ("unknown", None),
         ("", None),
