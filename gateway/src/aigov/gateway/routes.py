@@ -10,6 +10,9 @@ ROUTE_TABLE: tuple[tuple[str, str], ...] = (
     (r"classifier(/.*)?", "classifier"),
     (r"monitoring(/.*)?", "monitoring"),
     (r"ledger(/.*)?", "evidence"),
+    (r"evidence(/.*)?", "evidence"),
+    (r"controls(/.*)?", "evidence"),
+    (r"audit(/.*)?", "evidence"),
 )
 
 _COMPILED = tuple((re.compile(pattern), service) for pattern, service in ROUTE_TABLE)

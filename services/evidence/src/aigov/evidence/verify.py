@@ -52,7 +52,16 @@ def _file_digest(zf: zipfile.ZipFile, name: str) -> tuple[str, int]:
 
 
 def verify_package(path: str | Path, public_key: str | bytes | None) -> Report:
+    """Never raises on a damaged or hostile package: every problem becomes an error line."""
     report = Report()
+    try:
+        return _verify(path, public_key, report)
+    except (ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
+        report.errors.append(f"malformed package: {type(exc).__name__}: {exc}")
+        return report
+
+
+def _verify(path: str | Path, public_key: str | bytes | None, report: Report) -> Report:
     try:
         zf = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
