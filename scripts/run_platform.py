@@ -92,6 +92,9 @@ def main() -> int:
             # Local only: unauthenticated calls act as admin of one organisation.
             env["GATEWAY_DEV_ORGANISATION"] = "local"
             say("dev mode: unauthenticated requests act as admin of organisation 'local'")
+        # The evidence service keeps its blobs and its dev signing key beside its database.
+        env.setdefault("EVIDENCE_BLOB_DIR", f"{var}/evidence-blobs")
+        env.setdefault("EVIDENCE_SIGNING_KEY_FILE", f"{var}/evidence-ledger-key.pem")
         urls: dict[str, str] = {}
         for index, service in enumerate(SERVICES):
             port = args.service_port_base + index

@@ -80,7 +80,7 @@ def _wait_for_line(log: Path, needle: str, proc: subprocess.Popen[bytes], timeou
     raise AssertionError(f"platform not ready:\n{log.read_text(errors='replace')}")
 
 
-def test_registration_reaches_the_ledger_and_the_chain_verifies(gateway: str) -> None:
+def test_registration_reaches_the_ledger_and_the_tree_verifies(gateway: str) -> None:
     with httpx.Client(base_url=gateway, timeout=10) as client:
         created = client.post(
             "/v1/systems",
@@ -96,11 +96,19 @@ def test_registration_reaches_the_ledger_and_the_chain_verifies(gateway: str) ->
             entries = client.get("/v1/ledger", params={"system_id": system_id}).json()["items"]
             time.sleep(0.2)
         assert [e["event_type"] for e in entries] == ["aigov.inventory.system.registered"]
-        assert len(str(entries[0]["entry_hash"])) == 64
+        assert len(str(entries[0]["leaf_hash"])) == 64
 
         verification = client.get("/v1/ledger/verify").json()
         assert verification["valid"] is True
         assert verification["entries"] >= 1
+
+        # The entry is provably in the Merkle tree the service signs.
+        proof = client.get(f"/v1/ledger/entries/{entries[0]['seq']}/proof").json()
+        assert proof["leaf_hash"] == entries[0]["leaf_hash"]
+        assert proof["tree_size"] >= entries[0]["seq"]
+        checkpoint = client.post("/v1/ledger/checkpoints")
+        assert checkpoint.status_code == 201, checkpoint.text
+        assert client.get("/v1/ledger/public-key").json()["algorithm"] == "Ed25519"
 
         # The other consumers learnt of it too.
         for path in ("/v1/classifier/systems", "/v1/monitoring/systems"):

@@ -34,9 +34,7 @@ B = caller_headers("org-b")
 
 
 @pytest.fixture
-async def client(
-    database_url: str, kafka: str, tmp_path: Path
-) -> AsyncIterator[httpx.AsyncClient]:
+async def client(database_url: str, kafka: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = EvidenceSettings(
         database_url=database_url,
         kafka_bootstrap_servers=kafka,
@@ -106,7 +104,9 @@ async def test_streamed_upload_download_versions_and_refusals(
     )
     assert created.status_code == 201, created.text
     item = created.json()
-    assert item["sha256"] == digest and item["size"] == size and item["ledger_seq"] >= 1
+    assert item["sha256"] == digest
+    assert item["size"] == size
+    assert item["ledger_seq"] >= 1
 
     got = hashlib.sha256()
     async with client.stream("GET", f"/v1/evidence/{item['id']}/content", headers=A) as resp:
@@ -138,7 +138,8 @@ async def test_streamed_upload_download_versions_and_refusals(
         content=b"abc",
         headers={**A, "x-content-sha256": "0" * 64},
     )
-    assert wrong.status_code == 422 and wrong.json()["actual_sha256"]
+    assert wrong.status_code == 422
+    assert wrong.json()["actual_sha256"]
     unknown = await upload(client, b"abc", provisions=["Art. 999"], iso_refs=["A.1.1"])
     assert unknown.status_code == 422
     assert unknown.json()["unknown"] == {"provisions": ["Art. 999"], "iso_refs": ["A.1.1"]}
@@ -148,10 +149,12 @@ async def test_streamed_upload_download_versions_and_refusals(
 
     doc = await upload(client, b"annex iv", kind="technical_documentation")
     refused = await client.delete(f"/v1/evidence/{doc.json()['id']}", headers=A)
-    assert refused.status_code == 409 and "Art. 18" in refused.json()["legal_basis"]
+    assert refused.status_code == 409
+    assert "Art. 18" in refused.json()["legal_basis"]
     minutes = await upload(client, b"minutes", kind="management_review_minutes")
     deleted = await client.delete(f"/v1/evidence/{minutes.json()['id']}", headers=A)
-    assert deleted.status_code == 200 and deleted.json()["status"] == "tombstoned"
+    assert deleted.status_code == 200
+    assert deleted.json()["status"] == "tombstoned"
     gone = await client.get(f"/v1/evidence/{minutes.json()['id']}/content", headers=A)
     assert gone.status_code == 410
 
@@ -204,9 +207,7 @@ async def test_events_land_once_proofs_checkpoints_and_corruption(
         nonlocal evidence_event
         async with factory() as session:
             rows = (
-                await session.scalars(
-                    select(LedgerEntry).where(LedgerEntry.subject == str(system))
-                )
+                await session.scalars(select(LedgerEntry).where(LedgerEntry.subject == str(system)))
             ).all()
             ids = {r.event_id for r in rows}
             evidence_event = next(
@@ -253,7 +254,8 @@ async def test_events_land_once_proofs_checkpoints_and_corruption(
     assert cp.status_code == 201
     cons = (
         await client.get(
-            "/v1/ledger/consistency", params={"first": seq, "second": cp.json()["tree_size"]},
+            "/v1/ledger/consistency",
+            params={"first": seq, "second": cp.json()["tree_size"]},
             headers=A,
         )
     ).json()
@@ -317,13 +319,15 @@ async def test_audit_package_exports_and_verifies_offline(
     assert report.ok, report.errors
     assert report.entries == 2
     reg = await client.get(f"/v1/audit/systems/{system}/registration", headers=A)
-    assert reg.status_code == 200 and reg.json()["missing"]
+    assert reg.status_code == 200
+    assert reg.json()["missing"]
     doc = await client.get(
         f"/v1/audit/systems/{system}/declaration-of-conformity",
         params={"format": "html"},
         headers=A,
     )
-    assert doc.status_code == 200 and "Missing fields" in doc.text
+    assert doc.status_code == 200
+    assert "Missing fields" in doc.text
     assert (
         await client.get(f"/v1/audit/systems/{system}/registration", headers=B)
     ).status_code == 404

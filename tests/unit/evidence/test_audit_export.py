@@ -71,21 +71,33 @@ async def test_controls_and_statement_of_applicability(
     async with transaction(evidence_db) as session:
         with pytest.raises(Unprocessable):  # an exclusion needs a justification
             await controls.upsert_record(
-                session, organisation_id="org-a", actor="a", control_id="A.2.2",
+                session,
+                organisation_id="org-a",
+                actor="a",
+                control_id="A.2.2",
                 data=ControlRecordWrite(applicable=False),
             )
         with pytest.raises(Unprocessable):  # clauses cannot be excluded
             await controls.upsert_record(
-                session, organisation_id="org-a", actor="a", control_id="9.2",
+                session,
+                organisation_id="org-a",
+                actor="a",
+                control_id="9.2",
                 data=ControlRecordWrite(applicable=False, justification="no"),
             )
         with pytest.raises(NotFound):
             await controls.upsert_record(
-                session, organisation_id="org-a", actor="a", control_id="A.99",
+                session,
+                organisation_id="org-a",
+                actor="a",
+                control_id="A.99",
                 data=ControlRecordWrite(),
             )
         await controls.upsert_record(
-            session, organisation_id="org-a", actor="a", control_id="A.5.2",
+            session,
+            organisation_id="org-a",
+            actor="a",
+            control_id="A.5.2",
             data=ControlRecordWrite(status="implemented", owner="risk office"),
         )
     async with evidence_db() as session:
@@ -93,9 +105,12 @@ async def test_controls_and_statement_of_applicability(
         other = await controls.statement_of_applicability(session, organisation_id="org-b")
     by_id = {c.id: c for c in soa.controls}
     assert len(soa.controls) == 38
-    assert by_id["A.10.4"].applicable is False and by_id["A.10.4"].justification == "no customers"
-    assert by_id["A.5.2"].status == "implemented" and len(by_id["A.5.2"].evidence) == 2
-    assert soa.summary.with_evidence == 1 and soa.summary.not_applicable == 1
+    assert by_id["A.10.4"].applicable is False
+    assert by_id["A.10.4"].justification == "no customers"
+    assert by_id["A.5.2"].status == "implemented"
+    assert len(by_id["A.5.2"].evidence) == 2
+    assert soa.summary.with_evidence == 1
+    assert soa.summary.not_applicable == 1
     assert soa.summary.undecided == 36
     assert other.summary.with_evidence == 0
     assert "no customers" in render_soa(soa)
@@ -106,9 +121,7 @@ async def test_registration_and_declaration_list_missing_fields(
 ) -> None:
     system, _ = await seed(evidence_db, tmp_path)
     async with evidence_db() as session:
-        reg = await documents.registration_data(
-            session, organisation_id="org-a", system_id=system
-        )
+        reg = await documents.registration_data(session, organisation_id="org-a", system_id=system)
         doc = await documents.declaration_of_conformity(
             session, organisation_id="org-a", system_id=system
         )
@@ -119,7 +132,8 @@ async def test_registration_and_declaration_list_missing_fields(
             await documents.registration_data(session, organisation_id="org-b", system_id=system)
     assert reg["section"] == "A"
     fields = {f["point"]: f["value"] for f in reg["sections"][0]["fields"]}
-    assert fields["4"] == "CV screener" and fields["10"] == ["DE", "FR"]
+    assert fields["4"] == "CV screener"
+    assert fields["10"] == ["DE", "FR"]
     assert fields["11"][0]["title"] == "DoC"
     assert any("point 1 " in m for m in reg["missing"])  # the provider's address is not held
     assert not any("point 11 " in m for m in reg["missing"])

@@ -69,7 +69,8 @@ async def test_add_supersede_and_list_versions(
             session, organisation_id="org-a", lineage_id=v1.lineage_id
         )
         assert [(v.version, v.status) for v in versions] == [(1, "superseded"), (2, "current")]
-        assert v2.supersedes_id == v1.id and v2.lineage_id == v1.id
+        assert v2.supersedes_id == v1.id
+        assert v2.lineage_id == v1.id
         assert v1.sha256 == hashlib.sha256(b"version one").hexdigest()
         # Both actions are in the ledger, once each, and staged for the bus.
         entries = await ledger.list_entries(
@@ -85,9 +86,12 @@ async def test_add_supersede_and_list_versions(
         assert await service.list_items(session, organisation_id="org-b") == []
         with pytest.raises(NotFound):
             await service.get_item(session, item_id=v1.id, organisation_id="org-b")
-        assert [i.id for i in await service.list_items(
-            session, organisation_id="org-a", control="A.2.2", status="current"
-        )] == [v2.id]
+        assert [
+            i.id
+            for i in await service.list_items(
+                session, organisation_id="org-a", control="A.2.2", status="current"
+            )
+        ] == [v2.id]
 
 
 def test_unknown_references_are_refused() -> None:
@@ -147,7 +151,8 @@ async def test_retention_refuses_early_deletion_then_tombstones(
                 media_type="text/plain",
             )
     assert doc.retention_until == date(2036, 1, 15)
-    assert doc.retention_basis is not None and "Art. 18" in doc.retention_basis
+    assert doc.retention_basis is not None
+    assert "Art. 18" in doc.retention_basis
     assert logs.retention_until == add_months(logs.created_at.date(), 6)
     async with transaction(evidence_db) as session:
         with pytest.raises(Conflict) as refused:
@@ -164,7 +169,8 @@ async def test_retention_refuses_early_deletion_then_tombstones(
     assert not await rt.store.exists(doc.sha256)
     async with evidence_db() as session:
         entry = await session.get(LedgerEntry, gone.ledger_seq)
-        assert entry is not None and entry.event_type == "aigov.evidence.item.tombstoned"
+        assert entry is not None
+        assert entry.event_type == "aigov.evidence.item.tombstoned"
         assert entry.envelope["data"]["sha256"] == doc.sha256
         assert entry.envelope["data"]["content_deleted"] is True
         report = await ledger.verify_ledger(session, rt.signer)
@@ -178,8 +184,10 @@ async def test_store_streams_dedupes_and_refuses_bad_uploads(tmp_path: Path) -> 
     data = bytes(range(256)) * 4000
     first = await put(rt, data)
     second = await put(rt, data)
-    assert first.sha256 == hashlib.sha256(data).hexdigest() and first.size == len(data)
-    assert not first.deduplicated and second.deduplicated
+    assert first.sha256 == hashlib.sha256(data).hexdigest()
+    assert first.size == len(data)
+    assert not first.deduplicated
+    assert second.deduplicated
     assert b"".join([c async for c in rt.store.read(first.sha256)]) == data
     with pytest.raises(PayloadTooLarge):
         await rt.store.put(chunks(data), max_bytes=len(data) - 1, expected_sha256=None)
@@ -219,7 +227,8 @@ async def test_scrub_detects_corruption_once_and_heals(
         assert report.corrupt == [item.sha256]
     async with evidence_db() as session:
         blob = await session.get(Blob, item.sha256)
-        assert blob is not None and blob.status == "corrupt"
+        assert blob is not None
+        assert blob.status == "corrupt"
         alerts = await ledger.list_entries(
             session,
             organisation_id="org-a",
@@ -240,8 +249,12 @@ async def test_retention_rule_runs_from_placing_on_the_market() -> None:
     until, basis = rulebook().minimum_retention(
         "declaration_of_conformity", created=date(2026, 5, 1), placed_on_market=date(2027, 3, 1)
     )
-    assert until == date(2037, 3, 1) and basis and "Art. 47" in basis
-    assert rulebook().minimum_retention("policy", created=date(2026, 1, 1), placed_on_market=None) == (
+    assert until == date(2037, 3, 1)
+    assert basis
+    assert "Art. 47" in basis
+    assert rulebook().minimum_retention(
+        "policy", created=date(2026, 1, 1), placed_on_market=None
+    ) == (
         None,
         None,
     )

@@ -67,7 +67,8 @@ async def test_inclusion_and_consistency_proofs_verify(
         _, root13 = await ledger.current_root(session)
         for seq in range(7, 14):
             proof = await ledger.inclusion_proof(session, seq=seq, organisation_id="org-a")
-            assert proof.tree_size == 13 and proof.root_hash == root13.hex()
+            assert proof.tree_size == 13
+            assert proof.root_hash == root13.hex()
             assert merkle.verify_inclusion(
                 proof.leaf_index,
                 13,
@@ -78,7 +79,8 @@ async def test_inclusion_and_consistency_proofs_verify(
         old = await ledger.inclusion_proof(session, seq=8, organisation_id="org-a", size=9)
         assert old.tree_size == 9
         cons = await ledger.consistency_proof(session, first=9, second=13)
-        assert cons.second_root == root13.hex() and cons.first_root == old.root_hash
+        assert cons.second_root == root13.hex()
+        assert cons.first_root == old.root_hash
         assert merkle.verify_consistency(
             9,
             13,
@@ -107,9 +109,11 @@ async def test_checkpoints_are_signed_and_only_scheduled_when_the_tree_grew(
         assert cp is not None
         assert await ledger.publish_checkpoint(session, signer, only_if_grown=True) is None
         forced = await ledger.publish_checkpoint(session, signer, only_if_grown=False)
-        assert forced is not None and forced.tree_size == 3
+        assert forced is not None
+        assert forced.tree_size == 3
     note = parse_note(cp.note)
-    assert note.tree_size == 3 and note.root_hash.hex() == cp.root_hash
+    assert note.tree_size == 3
+    assert note.root_hash.hex() == cp.root_hash
     assert verify_note(signer.public, cp.note, cp.signature)
     assert not verify_note(signer.public, cp.note.replace("\n3\n", "\n4\n"), cp.signature)
     other = Signer.from_settings(key_b64=None, key_file=str(tmp_path / "k2.pem"), generate=True)
@@ -118,8 +122,12 @@ async def test_checkpoints_are_signed_and_only_scheduled_when_the_tree_grew(
     again = Signer.from_settings(key_b64=None, key_file=str(tmp_path / "key.pem"), generate=False)
     assert again.key_id == signer.key_id
     payload = CheckpointPublishedV1(
-        checkpoint_id=1, tree_size=3, root_hash=cp.root_hash, issued_at=cp.issued_at,
-        key_id=cp.key_id, signature=cp.signature,
+        checkpoint_id=1,
+        tree_size=3,
+        root_hash=cp.root_hash,
+        issued_at=cp.issued_at,
+        key_id=cp.key_id,
+        signature=cp.signature,
     )
     async with transaction(evidence_db) as session:
         event = make_event(payload, source="/e", subject=None, organisation_id=None)
@@ -136,7 +144,9 @@ async def test_verify_detects_a_changed_entry_leaf_or_checkpoint(
         await ledger.publish_checkpoint(session, signer, only_if_grown=True)
     async with evidence_db() as session:
         report = await ledger.verify_ledger(session, signer)
-    assert report.valid and report.entries == 5 and report.checkpoints_checked == 1
+    assert report.valid
+    assert report.entries == 5
+    assert report.checkpoints_checked == 1
 
     async with transaction(evidence_db) as session:
         entry = await session.get(LedgerEntry, 3)
@@ -147,7 +157,8 @@ async def test_verify_detects_a_changed_entry_leaf_or_checkpoint(
         )
     async with evidence_db() as session:
         report = await ledger.verify_ledger(session, signer)
-    assert not report.valid and report.first_invalid_seq == 3
+    assert not report.valid
+    assert report.first_invalid_seq == 3
     assert report.reason == "entry content does not match its leaf hash"
 
     # Rewriting the entry and its leaf hash consistently is still caught by the tree.
@@ -158,7 +169,8 @@ async def test_verify_detects_a_changed_entry_leaf_or_checkpoint(
         )
     async with evidence_db() as session:
         report = await ledger.verify_ledger(session, signer)
-    assert not report.valid and report.reason == "the tree's leaf does not match the entry"
+    assert not report.valid
+    assert report.reason == "the tree's leaf does not match the entry"
 
     # ...and rewriting the tree's leaf too breaks the head and the signed checkpoint.
     async with transaction(evidence_db) as session:
@@ -170,7 +182,8 @@ async def test_verify_detects_a_changed_entry_leaf_or_checkpoint(
     async with evidence_db() as session:
         report = await ledger.verify_ledger(session, signer)
     assert not report.valid
-    assert report.reason is not None and "checkpoint" in report.reason
+    assert report.reason is not None
+    assert "checkpoint" in report.reason
 
 
 async def test_migration_turns_the_hash_chain_into_the_tree(tmp_path: Path) -> None:
@@ -204,7 +217,8 @@ async def test_migration_turns_the_hash_chain_into_the_tree(tmp_path: Path) -> N
     async with db() as session:
         report = await ledger.verify_ledger(session, runtime(tmp_path).signer)
         proof = await ledger.inclusion_proof(session, seq=2, organisation_id="org-a")
-    assert report.valid and report.entries == 6
+    assert report.valid
+    assert report.entries == 6
     assert merkle.verify_inclusion(
         1,
         6,

@@ -13,7 +13,8 @@ from typing import Any
 
 _ARTICLE = re.compile(r"^Art\. (?P<art>\d+[a-z]?)(?P<sub>(\([0-9a-z]+\))*)$")
 _ANNEX = re.compile(
-    r"^Annex (?P<annex>[IVX]+)(?: (?:point|Section) (?P<point>[0-9A-Z]+)(?P<sub>(\([0-9a-z]+\))*))?$"
+    r"^Annex (?P<annex>[IVX]+)"
+    r"(?: (?:point|Section) (?P<point>[0-9A-Z]+)(?P<sub>(\([0-9a-z]+\))*))?$"
 )
 
 
@@ -98,7 +99,9 @@ class Rulebook:
         rule = self.retention_rule(kind)
         if rule is None:
             return None, None
-        start = placed_on_market if rule.start == "placed_on_market" and placed_on_market else created
+        start = (
+            placed_on_market if rule.start == "placed_on_market" and placed_on_market else created
+        )
         return add_months(start, rule.years * 12 + rule.months), rule.legal_basis
 
 

@@ -125,9 +125,9 @@ def _verify(path: str | Path, public_key: str | bytes | None, report: Report) ->
                 report.errors.append(f"ledger entry {seq}: position does not match its record")
             if leaf.hex() != line["leaf_hash"]:
                 report.errors.append(f"ledger entry {seq}: content does not match its leaf hash")
-            path = [bytes.fromhex(h) for h in line["inclusion_proof"]]
+            hashes = [bytes.fromhex(h) for h in line["inclusion_proof"]]
             if line["tree_size"] != note.tree_size or not merkle.verify_inclusion(
-                line["leaf_index"], note.tree_size, leaf, path, root
+                line["leaf_index"], note.tree_size, leaf, hashes, root
             ):
                 report.errors.append(
                     f"ledger entry {seq}: inclusion proof does not lead to the signed root"

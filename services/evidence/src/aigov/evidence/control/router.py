@@ -37,9 +37,7 @@ async def get_statement_of_applicability(
     caller: Annotated[CallerContext, requires("evidence:read")],
     format: Annotated[Literal["json", "html"], Query()] = "json",
 ) -> object:
-    soa = await service.statement_of_applicability(
-        session, organisation_id=caller.organisation_id
-    )
+    soa = await service.statement_of_applicability(session, organisation_id=caller.organisation_id)
     if format == "html":
         return HTMLResponse(render_soa(soa))
     return soa

@@ -129,16 +129,15 @@ async def statement_of_applicability(
         for v in await control_views(session, organisation_id=organisation_id)
         if v.kind == "annex_a"
     ]
-    decided = {
-        r
-        for r in (
+    decided = set(
+        (
             await session.scalars(
                 select(ControlRecord.control_id).where(
                     ControlRecord.organisation_id == organisation_id
                 )
             )
         ).all()
-    }
+    )
     rules = rulebook()
     return StatementOfApplicability(
         organisation_id=organisation_id,

@@ -67,9 +67,7 @@ def _resolve(source: str, known: SystemKnowledge, items: list[EvidenceItem]) -> 
 
 
 def _section(template: dict[str, Any], known: SystemKnowledge, items: list[EvidenceItem]) -> Any:
-    fields = [
-        {**f, "value": _resolve(f["source"], known, items)} for f in template["fields"]
-    ]
+    fields = [{**f, "value": _resolve(f["source"], known, items)} for f in template["fields"]]
     return {"title": template["title"], "fields": fields}
 
 

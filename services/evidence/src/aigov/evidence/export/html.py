@@ -26,7 +26,8 @@ def page(title: str, body: str) -> str:
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(str(c)) if c is not None else ''}</td>" for c in row)
+        "<tr>"
+        + "".join(f"<td>{escape(str(c)) if c is not None else ''}</td>" for c in row)
         + "</tr>"
         for row in rows
     )

@@ -1,8 +1,8 @@
 """The audit package: one zip an auditor can check without the server.
 
 ```
-manifest.json                    every other file with its SHA-256 and size, the checkpoint, the items
-checkpoint.json                  the signed tree head every proof below is against, and the public key
+manifest.json                    every other file with its SHA-256 and size, the evidence items
+checkpoint.json                  the signed tree head the proofs lead to, and the public key
 ledger/entries.jsonl             one entry a line: its leaf data, leaf hash and inclusion proof
 evidence/<sha256>                the evidence files (content-addressed)
 statement_of_applicability.json  ISO/IEC 42001 Annex A
@@ -80,7 +80,10 @@ async def build_package(
             after, count = 0, 0
             while True:
                 page_rows = await ledger.list_entries(
-                    session, organisation_id=organisation_id, subject=subject, after=after,
+                    session,
+                    organisation_id=organisation_id,
+                    subject=subject,
+                    after=after,
                     limit=PAGE,
                 )
                 for entry in page_rows:

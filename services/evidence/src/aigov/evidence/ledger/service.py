@@ -41,8 +41,8 @@ def leaf_data(*, seq: int, topic: str, envelope: dict[str, Any]) -> bytes:
 
 
 async def _head(session: AsyncSession, *, lock: bool) -> LedgerHead:
-    query = select(LedgerHead).where(LedgerHead.id == HEAD_ID).execution_options(
-        populate_existing=True
+    query = (
+        select(LedgerHead).where(LedgerHead.id == HEAD_ID).execution_options(populate_existing=True)
     )
     if lock:
         # The row lock serialises appenders (PostgreSQL); SQLite serialises writers itself.
@@ -152,7 +152,9 @@ async def tree_size(session: AsyncSession) -> int:
 
 async def current_root(session: AsyncSession) -> tuple[int, bytes]:
     head = await _head(session, lock=False)
-    return head.size, merkle.root_from_frontier([bytes.fromhex(h) for h in head.frontier], head.size)
+    return head.size, merkle.root_from_frontier(
+        [bytes.fromhex(h) for h in head.frontier], head.size
+    )
 
 
 async def _checked_size(session: AsyncSession, size: int | None) -> int:
