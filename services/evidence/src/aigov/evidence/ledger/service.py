@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigov.evidence.ledger import merkle
@@ -133,13 +133,20 @@ class NodeCache:
 
     @classmethod
     async def load(cls, session: AsyncSession, keys: Iterable[tuple[int, int]]) -> NodeCache:
-        wanted = sorted(set(keys))
+        # One query, one index probe per node: ``level = ? AND index IN (...)`` per level, OR-ed
+        # (SQLite scans the table for a row-value IN, but probes the key for each OR term).
+        by_level: dict[int, list[int]] = {}
+        for level, index in set(keys):
+            by_level.setdefault(level, []).append(index)
         nodes: dict[tuple[int, int], bytes] = {}
-        for i in range(0, len(wanted), 500):
-            chunk = wanted[i : i + 500]
+        terms = [
+            and_(LedgerNode.level == level, LedgerNode.index.in_(sorted(indexes)))
+            for level, indexes in sorted(by_level.items())
+        ]
+        for i in range(0, len(terms), 64):
             rows = await session.execute(
                 select(LedgerNode.level, LedgerNode.index, LedgerNode.hash).where(
-                    tuple_(LedgerNode.level, LedgerNode.index).in_(chunk)
+                    or_(*terms[i : i + 64])
                 )
             )
             nodes.update({(lv, ix): bytes(h) for lv, ix, h in rows})
