@@ -142,6 +142,8 @@ async def test_registration_and_declaration_list_missing_fields(
     assert outline_fields["5"][0]["title"] == "Risk assessment"
     assert any("point 9 " in m for m in outline["missing"])
     assert "MISSING" in render_document("Registration", reg)
+    assert documents._within("Art. 6(3)", "Art. 6")
+    assert not documents._within("Art. 60", "Art. 6")
 
 
 async def test_audit_package_verifies_offline_and_any_change_is_caught(

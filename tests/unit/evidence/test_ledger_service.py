@@ -211,12 +211,14 @@ async def test_migration_turns_the_hash_chain_into_the_tree(tmp_path: Path) -> N
             )
     await engine.dispose()
     await upgrade_async("aigov.evidence:migrations", url)
-    db = create_session_factory(create_engine(url))
+    engine = create_engine(url)
+    db = create_session_factory(engine)
     async with transaction(db) as session:
         await ledger.append_event(session, registered_event(uuid.uuid4()), topic="t")
     async with db() as session:
         report = await ledger.verify_ledger(session, runtime(tmp_path).signer)
         proof = await ledger.inclusion_proof(session, seq=2, organisation_id="org-a")
+    await engine.dispose()
     assert report.valid
     assert report.entries == 6
     assert merkle.verify_inclusion(

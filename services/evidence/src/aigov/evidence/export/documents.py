@@ -40,6 +40,11 @@ def _evidence_ref(item: EvidenceItem) -> dict[str, Any]:
     }
 
 
+def _within(provision: str, ref: str) -> bool:
+    """``Art. 6(3)`` is within ``Art. 6``; ``Art. 60`` is not."""
+    return provision == ref or provision.startswith((ref + "(", ref + " "))
+
+
 def _resolve(source: str, known: SystemKnowledge, items: list[EvidenceItem]) -> Any:
     facts = known.facts or {}
     if source == "none":
@@ -57,7 +62,7 @@ def _resolve(source: str, known: SystemKnowledge, items: list[EvidenceItem]) -> 
     if source.startswith("evidence.provision:"):
         ref = source[19:]
         return [
-            _evidence_ref(i) for i in items if any(p.startswith(ref) for p in i.provisions)
+            _evidence_ref(i) for i in items if any(_within(p, ref) for p in i.provisions)
         ] or None
     if source == "ledger.changes":
         return known.changes or None

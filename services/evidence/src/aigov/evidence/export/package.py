@@ -115,6 +115,8 @@ async def build_package(
             item_records = []
             seen: set[str] = set()
             for item in items:
+                if item.ledger_seq is not None and item.ledger_seq > size:
+                    continue  # recorded after the checkpoint: it belongs to the next package
                 record = EvidenceRead.model_validate(item).model_dump(mode="json")
                 if item.status != "tombstoned" and item.sha256 not in seen:
                     name = f"evidence/{item.sha256}"

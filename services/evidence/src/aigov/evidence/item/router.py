@@ -51,6 +51,8 @@ async def _store_body(
         UPLOADS_REJECTED.labels("interrupted").inc()
         raise
     if stored.size == 0:
+        await evidence.store.delete(stored.sha256)
+        UPLOADS_REJECTED.labels("invalid").inc()
         raise Unprocessable("the content is empty")
     EVIDENCE_BYTES_INGESTED.inc(stored.size)
     return stored, request.headers.get("content-type") or "application/octet-stream"
