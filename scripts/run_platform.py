@@ -93,6 +93,9 @@ def main() -> int:
             env["GATEWAY_DEV_ORGANISATION"] = "local"
             env.setdefault("GATEWAY_SECURE_COOKIES", "false")  # plain http on localhost
             say("dev mode: unauthenticated requests act as admin of organisation 'local'")
+        # The evidence service keeps its blobs and its dev signing key beside its database.
+        env.setdefault("EVIDENCE_BLOB_DIR", f"{var}/evidence-blobs")
+        env.setdefault("EVIDENCE_SIGNING_KEY_FILE", f"{var}/evidence-ledger-key.pem")
         urls: dict[str, str] = {}
         for index, service in enumerate(SERVICES):
             port = args.service_port_base + index

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 pytestmark = pytest.mark.e2e
 
 
-def test_registration_reaches_the_ledger_and_the_chain_verifies(gateway: str) -> None:
+def test_registration_reaches_the_ledger_and_the_tree_verifies(gateway: str) -> None:
     with httpx.Client(base_url=gateway, timeout=10) as client:
         created = client.post(
             "/v1/systems",
@@ -32,11 +32,19 @@ def test_registration_reaches_the_ledger_and_the_chain_verifies(gateway: str) ->
         classification = client.get(f"/v1/classifications/{system_id}")
         assert classification.status_code == 200, classification.text
         assert classification.json()["result"]["needs_review"] is True  # facts still missing
-        assert len(str(entries[0]["entry_hash"])) == 64
+        assert len(str(entries[0]["leaf_hash"])) == 64
 
         verification = client.get("/v1/ledger/verify").json()
         assert verification["valid"] is True
         assert verification["entries"] >= 1
+
+        # The entry is provably in the Merkle tree the service signs.
+        proof = client.get(f"/v1/ledger/entries/{entries[0]['seq']}/proof").json()
+        assert proof["leaf_hash"] == entries[0]["leaf_hash"]
+        assert proof["tree_size"] >= entries[0]["seq"]
+        checkpoint = client.post("/v1/ledger/checkpoints")
+        assert checkpoint.status_code == 201, checkpoint.text
+        assert client.get("/v1/ledger/public-key").json()["algorithm"] == "Ed25519"
 
         # The other consumers learnt of it too.
         for path in ("/v1/classifier/systems", "/v1/monitoring/systems"):

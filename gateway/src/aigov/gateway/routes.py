@@ -17,6 +17,9 @@ ROUTE_TABLE: tuple[tuple[str, str], ...] = (
     (r"assessments(/.*)?", "classifier"),
     (r"monitoring(/.*)?", "monitoring"),
     (r"ledger(/.*)?", "evidence"),
+    (r"evidence(/.*)?", "evidence"),
+    (r"controls(/.*)?", "evidence"),
+    (r"audit(/.*)?", "evidence"),
 )
 
 _COMPILED = tuple((re.compile(pattern), service) for pattern, service in ROUTE_TABLE)
