@@ -52,20 +52,30 @@ class BodyLimitMiddleware:
             await _send_problem(send, scope, limit)
             return
         received = 0
+        exceeded = False
+        started = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge(f"the request body exceeds {limit} bytes", limit_bytes=limit)
+                    exceeded = True
+                    raise BodyTooLarge(
+                        f"the request body exceeds {limit} bytes", limit_bytes=limit
+                    )
             return message
-
-        started = False
 
         async def send_wrapper(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                # Whatever the app made of the cut-off body (FastAPI calls it a parse error),
+                # the answer is 413.
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await _send_problem(send, scope, limit)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
