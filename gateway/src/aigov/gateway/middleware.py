@@ -62,9 +62,7 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > limit:
                     exceeded = True
-                    raise BodyTooLarge(
-                        f"the request body exceeds {limit} bytes", limit_bytes=limit
-                    )
+                    raise BodyTooLarge(f"the request body exceeds {limit} bytes", limit_bytes=limit)
             return message
 
         async def send_wrapper(message: Message) -> None:

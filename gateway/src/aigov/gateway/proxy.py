@@ -127,8 +127,9 @@ async def forward(path: str, request: Request) -> Response:
             breaker.record_failure()
             raise BadGateway(f"the {service} service broke the connection") from exc
     breaker.record_success()
-    # Raw bytes pass through as they came, so the service's Content-Length stays true.
-    passed = HOP_BY_HOP - {"content-length"}
+    # Raw bytes pass through as they came, so the service's Content-Length stays true; the
+    # request id is the gateway's own (the same value), added once by its middleware.
+    dropped = (HOP_BY_HOP - {"content-length"}) | {"x-request-id"}
     streamed = StreamingResponse(
         response.aiter_raw(),
         status_code=response.status_code,
@@ -137,6 +138,6 @@ async def forward(path: str, request: Request) -> Response:
     streamed.raw_headers = [
         (k.lower().encode("latin-1"), v.encode("latin-1"))
         for k, v in response.headers.multi_items()
-        if k.lower() not in passed
+        if k.lower() not in dropped
     ]
     return streamed
