@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -91,6 +92,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
+        # httpx logs every upstream request at INFO: one line per proxied call is noise.
+        logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
         if settings.migrate_on_start:
             await upgrade_async(MIGRATIONS, settings.database_url)
         engine = create_engine(settings.database_url)
