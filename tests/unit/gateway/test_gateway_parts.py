@@ -128,6 +128,18 @@ def test_openapi_merge_prefixes_colliding_components() -> None:
     assert doc["tags"] == [{"name": "items"}]
 
 
+def test_openapi_merge_renames_what_refers_to_a_renamed_component() -> None:
+    base = {"openapi": "3.1.0", "info": {"title": "aigov", "version": "1"}, "paths": {}}
+    ref = {"$ref": "#/components/schemas/Inner"}
+    first = {"components": {"schemas": {"Inner": {"type": "string"}, "Outer": {"items": ref}}}}
+    second = {"components": {"schemas": {"Inner": {"type": "integer"}, "Outer": {"items": ref}}}}
+    doc = merge(base, {"inventory": first, "evidence": second})
+    schemas = doc["components"]["schemas"]
+    assert schemas["evidence_Inner"] == {"type": "integer"}
+    assert schemas["evidence_Outer"] == {"items": {"$ref": "#/components/schemas/evidence_Inner"}}
+    assert schemas["Outer"] == {"items": ref}
+
+
 def test_key_cli_creates_lists_and_revokes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -49,6 +49,25 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
+def _collisions(service: str, incoming: dict[str, Any], existing: dict[str, Any]) -> dict[str, str]:
+    """Components of ``service`` to rename: those that differ from one already merged under the
+    same name, including those that differ only because they refer to a renamed one."""
+    renames: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for section, entries in incoming.items():
+            for name, value in entries.items():
+                key = f"{section}/{name}"
+                current = existing.get(section, {})
+                if key in renames or name not in current:
+                    continue
+                if current[name] != _rewrite_refs(value, renames):
+                    renames[key] = f"{service}_{name}"
+                    changed = True
+    return renames
+
+
 def merge(
     base: dict[str, Any], parts: dict[str, dict[str, Any]], *, oidc_issuer: str | None = None
 ) -> dict[str, Any]:
@@ -64,12 +83,7 @@ def merge(
     }
     tags = {tag["name"]: tag for tag in doc.get("tags", [])}
     for service, part in parts.items():
-        renames: dict[str, str] = {}
-        for section, entries in part.get("components", {}).items():
-            existing = components.get(section, {})
-            for name, value in entries.items():
-                if name in existing and existing[name] != value:
-                    renames[f"{section}/{name}"] = f"{service}_{name}"
+        renames = _collisions(service, part.get("components", {}), components)
         part = _rewrite_refs(part, renames)
         for section, entries in part.get("components", {}).items():
             target = components.setdefault(section, {})
