@@ -284,6 +284,18 @@ async def test_no_hsts_unless_configured_and_docs_page(tmp_path: Path) -> None:
         }
 
 
+async def test_openapi_refresh_is_admin_only(tmp_path: Path) -> None:
+    async with serve_gateway(gateway_settings(tmp_path)) as (app, client):
+        viewer = {"x-api-key": await make_key(app, organisation="org-a", role="viewer")}
+        admin = {"x-api-key": await make_key(app, organisation="org-a", role="admin")}
+        refresh = "/v1/admin/openapi/refresh"
+        assert_problem(await client.post(refresh), 401)
+        assert_problem(await client.post(refresh, headers=viewer), 403)
+        refreshed = await client.post(refresh, headers=admin)
+        assert refreshed.status_code == 200
+        assert refreshed.json()["services"]["inventory"].startswith("unavailable")
+
+
 async def test_dev_mode_only_without_credentials(tmp_path: Path) -> None:
     async with serve_gateway(gateway_settings(tmp_path, dev_organisation="local")) as (_, c):
         assert (await c.get(KEYS)).status_code == 200  # dev: acts as admin of 'local'

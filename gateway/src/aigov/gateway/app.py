@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -132,9 +134,13 @@ def create_app(
         for name, client in clients.items():
             add_readiness_check(app, name, service_readiness_check(client, name))
         await app.state.openapi.refresh()
+        fill_in = asyncio.create_task(app.state.openapi.fill_in())
         try:
             yield
         finally:
+            fill_in.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fill_in
             for client in clients.values():
                 await client.aclose()
             await oidc_client.aclose()

@@ -75,7 +75,7 @@ class GatewaySettings(ServiceSettings):
 
     # The merged OpenAPI document: a part missing because its service was down is retried on
     # the next request for the document after this many seconds.
-    openapi_retry_s: float = 30.0
+    openapi_retry_s: float = 5.0
 
     def service_urls(self) -> dict[str, str]:
         return {

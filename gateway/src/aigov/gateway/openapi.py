@@ -173,6 +173,15 @@ class OpenApiAggregator:
             self._document = None
         return self.status()
 
+    async def fill_in(self, first_delay_s: float = 1.0, max_delay_s: float = 30.0) -> None:
+        """Retries the missing parts with backoff until all are there (services usually start
+        beside the gateway, so the first fetch can come too early). Runs as a lifespan task."""
+        delay = first_delay_s
+        while self.missing:
+            await asyncio.sleep(delay)
+            await self.refresh(only_missing=True)
+            delay = min(delay * 2, max_delay_s)
+
     def status(self) -> dict[str, str]:
         return {service: self.missing.get(service, "ok") for service in self.clients}
 
