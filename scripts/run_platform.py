@@ -105,6 +105,7 @@ def main() -> int:
             )
             env[f"GATEWAY_{service.upper()}_URL"] = urls[service]
             procs.append(_start(f"aigov.{service}.main:app", port, env, logs / f"{service}.log"))
+        env.setdefault("GATEWAY_DATABASE_URL", f"sqlite+aiosqlite:///{var}/gateway.db")
         procs.append(_start("aigov.gateway.main:app", args.gateway_port, env, logs / "gateway.log"))
         gateway = f"http://127.0.0.1:{args.gateway_port}"
         wait_ready(gateway + "/readyz", time.monotonic() + args.ready_timeout, procs)

@@ -71,6 +71,12 @@ def test_gateway_is_ready_and_metrics_parse(gateway: str) -> None:
     with httpx.Client(base_url=gateway, timeout=10) as client:
         ready = client.get("/readyz").json()
         assert ready["status"] == "ready"
-        assert set(ready["checks"]) == {"inventory", "classifier", "monitoring", "evidence"}
+        assert set(ready["checks"]) == {
+            "database",
+            "inventory",
+            "classifier",
+            "monitoring",
+            "evidence",
+        }
         families = {f.name for f in text_string_to_metric_families(client.get("/metrics").text)}
         assert "aigov_http_requests" in families

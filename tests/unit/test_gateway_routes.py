@@ -9,6 +9,7 @@ from aigov.gateway.routes import service_for
     ("path", "service"),
     [
         ("systems", "inventory"),
+        ("ingest/mlflow", "inventory"),
         ("systems/123", "inventory"),
         ("ingest/mlflow/org-a", "inventory"),
         ("ingest/secrets", "inventory"),

@@ -3,10 +3,13 @@ caller may not do (the services refuse it anyway)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from aigov.gateway.auth import authenticate
+from aigov.gateway.auth import authenticated
+from aigov.shared.tenancy import CallerContext
 
 router = APIRouter(tags=["identity"])
 
@@ -19,8 +22,8 @@ class Me(BaseModel):
 
 
 @router.get("/v1/me", response_model=Me)
-async def who_am_i(request: Request) -> Me:
-    caller = authenticate(request, request.app.state.settings)
+async def who_am_i(caller: Annotated[CallerContext, Depends(authenticated)]) -> Me:
+    """Any valid credentials may ask who they are; no scope is needed."""
     return Me(
         organisation_id=caller.organisation_id,
         subject=caller.subject,
