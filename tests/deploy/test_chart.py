@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 import pytest
+import yaml
 
 from aigov.shared.topics import ALL_TOPICS, with_dlqs
 from tests.deploy.chart import (
@@ -25,6 +26,7 @@ from tests.deploy.chart import (
     render,
     render_error,
     render_notes,
+    run_helm,
 )
 from tests.deploy.dockerfiles import COMPONENTS, ROOT, parse
 
@@ -548,3 +550,17 @@ def test_notes_tell_the_operator_what_to_do_next() -> None:
     assert "https://aigov.example.com/readyz" in production
     assert "PLAINTEXT" not in production
     assert "app.kubernetes.io/component=migrations" in production
+
+
+def test_the_readme_example_renders_and_validates(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("# values-production.yaml\n", 1)[1].split("```", 1)[0]
+    values = tmp_path / "values-production.yaml"
+    values.write_text(example)
+    result = run_helm("-f", str(values))
+    assert result.returncode == 0, result.stderr
+    manifests = [m for m in yaml.safe_load_all(result.stdout) if m]
+    for manifest in manifests:
+        if manifest["kind"] not in CRD_SCHEMAS:
+            kubernetes_validate.validate(manifest, KUBE_VERSION, strict=True)
+    assert of_kind(manifests, "Ingress")
