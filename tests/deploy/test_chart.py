@@ -129,6 +129,10 @@ def test_probes_use_the_health_endpoints(values_name: str) -> None:
         assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
         assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+        # Drain first, then uvicorn's 20 s graceful shutdown, inside the grace period.
+        sleep = int(container["lifecycle"]["preStop"]["exec"]["command"][1])
+        assert sleep > 0
+        assert pod_spec(deployment)["terminationGracePeriodSeconds"] >= sleep + 20
 
 
 def test_gateway_reaches_each_service_by_its_service_name_and_port() -> None:
@@ -194,6 +198,7 @@ def test_the_components_read_the_environment_the_chart_gives(
             "postgresql+asyncpg://from-secret:from-secret@"
         ), name
         assert settings.kafka_security_protocol == "SASL_SSL"
+        assert settings.kafka_bootstrap_servers.endswith((":9093", ":9096"))
         assert settings.kafka_sasl_mechanism == "SCRAM-SHA-512"
         assert settings.kafka_sasl_password == "from-secret"
         mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
