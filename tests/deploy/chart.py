@@ -134,7 +134,15 @@ def component(manifest: Manifest) -> str:
 
 
 def pod_spec(manifest: Manifest) -> dict[str, Any]:
+    if manifest["kind"] == "Pod":
+        return manifest["spec"]  # type: ignore[no-any-return]
     return manifest["spec"]["template"]["spec"]  # type: ignore[no-any-return]
+
+
+def pod_labels(manifest: Manifest) -> dict[str, str]:
+    if manifest["kind"] == "Pod":
+        return manifest["metadata"]["labels"]  # type: ignore[no-any-return]
+    return manifest["spec"]["template"]["metadata"]["labels"]  # type: ignore[no-any-return]
 
 
 def env_of(container: dict[str, Any]) -> dict[str, Any]:

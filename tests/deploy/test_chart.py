@@ -22,6 +22,7 @@ from tests.deploy.chart import (
     env_of,
     named,
     of_kind,
+    pod_labels,
     pod_spec,
     render,
     render_error,
@@ -43,7 +44,7 @@ def fullname(name: str) -> str:
 
 
 def workloads(manifests: list[Manifest]) -> list[Manifest]:
-    return of_kind(manifests, "Deployment") + of_kind(manifests, "Job")
+    return of_kind(manifests, "Deployment") + of_kind(manifests, "Job") + of_kind(manifests, "Pod")
 
 
 # ---- offline schema validation -------------------------------------------------------------
@@ -231,6 +232,19 @@ def test_evidence_gets_its_volume_and_signing_key() -> None:
     assert evidence["spec"]["strategy"] == {"type": "Recreate"}  # ReadWriteOnce
 
 
+def test_helm_test_checks_the_gateway_readiness_and_may_reach_it() -> None:
+    manifests = render("production")
+    (pod,) = of_kind(manifests, "Pod")
+    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    script = pod["spec"]["containers"][0]["command"][2]
+    assert f"http://{fullname('gateway')}:80/readyz" in script
+    policy = named(manifests, "NetworkPolicy", fullname("gateway"))
+    assert any(
+        "podSelector" in peer and selects(peer["podSelector"], pod_labels(pod))
+        for peer in ingress_peers(policy)
+    )
+
+
 # ---- hooks: migrations and topics -------------------------------------------------------------
 
 
@@ -314,8 +328,8 @@ def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 def test_every_pod_is_covered_by_a_deny_by_default_network_policy(values_name: str) -> None:
     manifests = render(values_name)
     policies = of_kind(manifests, "NetworkPolicy")
-    for workload in workloads(manifests):
-        labels = workload["spec"]["template"]["metadata"]["labels"]
+    for workload in of_kind(manifests, "Deployment") + of_kind(manifests, "Job"):
+        labels = pod_labels(workload)
         covering = [p for p in policies if selects(p["spec"]["podSelector"], labels)]
         assert len(covering) == 1, workload["metadata"]["name"]
         assert covering[0]["spec"]["policyTypes"] == ["Ingress", "Egress"]
