@@ -90,7 +90,12 @@ def test_runtime_stage_is_non_root_and_minimal(component: str) -> None:
     assert users, "no USER in the final stage"
     assert users[-1].args == "10001:10001"  # numeric, so runAsNonRoot can verify it
     for run in final.all("RUN"):
-        assert not PACKAGE_MANAGERS.search(run.args), f"build tooling in the runtime: {run.args}"
+        # The only package-manager call allowed removes the base image's installer.
+        args = re.sub(r"python -m pip uninstall [^&;]*", "", run.args)
+        assert not PACKAGE_MANAGERS.search(args), f"build tooling in the runtime: {run.args}"
+    removal = [r.args for r in final.all("RUN") if "pip uninstall" in r.args]
+    assert removal, "pip, setuptools and wheel are removed from the runtime"
+    assert {"pip", "setuptools", "wheel"} <= set(removal[0].split())
     copies = final.all("COPY") + final.all("ADD")
     assert copies, "the runtime copies the virtual environment"
     for copy in copies:
