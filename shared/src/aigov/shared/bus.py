@@ -4,21 +4,63 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 
+from aigov.shared.config import ServiceSettings
 from aigov.shared.events import CloudEvent, Headers
 
 logger = logging.getLogger(__name__)
 
 
+KafkaOptions = Mapping[str, Any]
+
+
+def kafka_client_options(settings: ServiceSettings) -> dict[str, Any]:
+    """The aiokafka keyword arguments for the broker security in ``settings``.
+
+    Empty for PLAINTEXT, so every client is built exactly as before unless security is set.
+    The same arguments suit the producer, the consumers and the admin client.
+    """
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return {}
+    options: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(
+            cafile=settings.kafka_ssl_cafile,
+            certfile=settings.kafka_ssl_certfile,
+            keyfile=settings.kafka_ssl_keyfile,
+        )
+    if protocol in ("SASL_PLAINTEXT", "SASL_SSL"):
+        if not settings.kafka_sasl_username or settings.kafka_sasl_password is None:
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME and "
+                "KAFKA_SASL_PASSWORD"
+            )
+        options |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism,
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password,
+        }
+    return options
+
+
 class Publisher:
     """One idempotent producer per process. ``enable_idempotence`` forces ``acks=all``."""
 
-    def __init__(self, bootstrap_servers: str, client_id: str) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_id: str,
+        *,
+        kafka_options: KafkaOptions | None = None,
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self._producer = AIOKafkaProducer(
             bootstrap_servers=bootstrap_servers,
@@ -26,6 +68,7 @@ class Publisher:
             enable_idempotence=True,
             acks="all",
             linger_ms=5,
+            **(kafka_options or {}),
         )
 
     async def start(self) -> None:
@@ -61,9 +104,10 @@ async def ensure_topics(
     *,
     partitions: int,
     replication_factor: int,
+    kafka_options: KafkaOptions | None = None,
 ) -> None:
     """Create the topics that do not exist yet (idempotent, safe to race)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **(kafka_options or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

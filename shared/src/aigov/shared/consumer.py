@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aigov.shared.bus import Publisher
+from aigov.shared.bus import KafkaOptions, Publisher
 from aigov.shared.bus_tables import ProcessedEvent
 from aigov.shared.db import transaction
 from aigov.shared.events import CloudEvent, Headers, InvalidEvent
@@ -65,8 +65,10 @@ class ConsumerRunner:
         bootstrap_servers: str,
         max_retries: int = 3,
         retry_backoff_s: float = 0.2,
+        kafka_options: KafkaOptions | None = None,
     ) -> None:
         self.subscription = subscription
+        self._kafka_options = dict(kafka_options or {})
         self._factory = factory
         self._publisher = publisher
         self._bootstrap_servers = bootstrap_servers
@@ -83,6 +85,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            **self._kafka_options,
         )
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"consumer-{self.subscription.group_id}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from aigov.shared.bus import Publisher, ensure_topics
+from aigov.shared.bus import Publisher, ensure_topics, kafka_client_options
 from aigov.shared.config import ServiceSettings
 from aigov.shared.consumer import ConsumerRunner, Subscription
 from aigov.shared.db import create_engine, create_session_factory, is_postgres, ping
@@ -54,14 +54,20 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await upgrade_async(spec.migrations, settings.database_url)
         engine = create_engine(settings.database_url)
         factory = create_session_factory(engine)
+        kafka_options = kafka_client_options(settings)
         if settings.create_topics:
             await ensure_topics(
                 settings.kafka_bootstrap_servers,
                 with_dlqs(ALL_TOPICS),
                 partitions=settings.topic_partitions,
                 replication_factor=settings.topic_replication_factor,
+                kafka_options=kafka_options,
             )
-        publisher = Publisher(settings.kafka_bootstrap_servers, client_id=settings.service_name)
+        publisher = Publisher(
+            settings.kafka_bootstrap_servers,
+            client_id=settings.service_name,
+            kafka_options=kafka_options,
+        )
         await publisher.start()
         relay = OutboxRelay(
             factory,
@@ -85,6 +91,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                     bootstrap_servers=settings.kafka_bootstrap_servers,
                     max_retries=settings.consumer_max_retries,
                     retry_backoff_s=settings.consumer_retry_backoff_s,
+                    kafka_options=kafka_options,
                 )
                 await runner.start()
                 runtime.consumers.append(runner)
