@@ -21,6 +21,7 @@ from aigov.gateway.routes import service_for
         ("rulebook/obligations", "classifier"),
         ("penalties", "classifier"),
         ("assessments/fria/123", "classifier"),
+        ("assessments/other", None),
         ("classificationsx", None),
         ("monitoring/systems", "monitoring"),
         ("systemsfoo", None),
