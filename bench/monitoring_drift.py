@@ -73,6 +73,12 @@ def categories() -> list[str]:
     return [f"cat_{k}" for k in range(N_CATEGORIES + 1)]
 
 
+def say(*parts: object) -> None:
+    """The benchmark's output (stdout)."""
+    sys.stdout.write(" ".join(str(p) for p in parts) + "\n")
+    sys.stdout.flush()
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -184,13 +190,31 @@ def run_worker(kind: str, rows: int, seed: int) -> dict[str, Any]:
 
 
 def compare(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
-    sum(ours["features"][k]["drifted"] == v["drifted"] for k, v in theirs["features"].items())
-    sum(ours["features"][k]["method"] == v["method"] for k, v in theirs["features"].items())
-    max(
+    same_verdict = sum(
+        ours["features"][k]["drifted"] == v["drifted"] for k, v in theirs["features"].items()
+    )
+    same_method = sum(
+        ours["features"][k]["method"] == v["method"] for k, v in theirs["features"].items()
+    )
+    worst = max(
         abs(ours["features"][k]["score"] - v["score"]) / max(abs(v["score"]), 1e-12)
         for k, v in theirs["features"].items()
     )
-    len(theirs["features"])
+    n = len(theirs["features"])
+    say(
+        f"evidently  wall {theirs['wall_s']:9.2f} s   peak {theirs['peak_mb']:8.0f} MB"
+        f"   (data alone {theirs['data_mb']:.0f} MB)"
+    )
+    say(f"speed-up   {theirs['wall_s'] / ours['wall_s']:9.1f} x")
+    say(f"memory     {ours['peak_mb'] / theirs['peak_mb']:9.3f} of Evidently's peak")
+    say(
+        f"verdicts   {same_verdict}/{n} features agree; methods {same_method}/{n};"
+        f" largest relative score difference {worst:.2e}"
+    )
+    say(
+        f"dataset    ours drifted share {ours['drifted_share']:.3f}"
+        f" / Evidently {theirs['drifted_share']:.3f}"
+    )
 
 
 def kafka_throughput(batches: int, batch_rows: int) -> None:
@@ -278,12 +302,16 @@ def kafka_throughput(batches: int, batch_rows: int) -> None:
                     organisation_id=org,
                 )
                 await pub.publish(MONITORING_OBSERVATIONS, ev, key=str(system_id))
-            time.perf_counter() - start
+            published = time.perf_counter() - start
             while await stored("current") < batches * batch_rows:
                 await asyncio.sleep(0.05)
-            time.perf_counter() - start
+            wall = time.perf_counter() - start
             await pub.stop()
-        batches * batch_rows
+        total = batches * batch_rows
+        say(
+            f"kafka      {total} observations in {batches} batches: {wall:.2f} s end to end"
+            f" ({total / wall:,.0f} obs/s; publishing alone {published:.2f} s)"
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
@@ -308,8 +336,18 @@ def main() -> None:
     parser.add_argument("--worker", choices=["ours", "evidently"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
+        run = worker_ours if args.worker == "ours" else worker_evidently
+        say(json.dumps(run(args.rows, args.seed)))
         return
+    say(
+        f"drift over {args.rows:,} reference + {args.rows:,} current rows x "
+        f"{N_NUMERIC + N_CATEGORICAL} features ({N_NUMERIC} numeric, {N_CATEGORICAL} categorical)"
+    )
     ours = run_worker("ours", args.rows, args.seed)
+    say(
+        f"aigov      wall {ours['wall_s']:9.2f} s   peak {ours['peak_mb']:8.0f} MB"
+        f"   (data alone {ours['data_mb']:.0f} MB)   drifted share {ours['drifted_share']:.3f}"
+    )
     if args.evidently:
         compare(ours, run_worker("evidently", args.rows, args.seed))
     if args.kafka:
