@@ -151,6 +151,9 @@ async def test_streaming_problems_and_timeouts(tmp_path: Path) -> None:
         assert stored.status_code == 200, stored.text
         assert stored.json()["received"] == 40 * 65_536
         assert "transfer-encoding" in stored.json()["headers"]  # streamed, never buffered
+        replaced = await gw.put("/v1/ledger/items/1", content=upload(), headers=key)
+        assert replaced.json()["received"] == 40 * 65_536
+        assert "transfer-encoding" in replaced.json()["headers"]  # idempotent, still streamed
 
         got = await gw.get("/v1/ledger/download", headers=key)
         assert got.status_code == 200
