@@ -28,7 +28,7 @@ async def echo(request: Request) -> Response:
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-    return JSONResponse(
+    response = JSONResponse(
         {
             "path": request.url.path,
             "query": request.url.query,
@@ -36,6 +36,8 @@ async def echo(request: Request) -> Response:
             "received": size,
         }
     )
+    response.set_cookie("upstream-session", "for-this-caller-only")
+    return response
 
 
 async def download(_: Request) -> Response:
@@ -100,6 +102,10 @@ async def test_forwarded_headers_context_and_webhooks(tmp_path: Path) -> None:
         assert "x-api-key" not in forwarded  # credentials stop at the gateway
         assert forwarded["x-request-id"] == "req-1"
         assert forwarded["accept"] == "application/json"
+        assert "upstream-session" in seen.headers["set-cookie"]  # passed back to its caller...
+        gw.cookies.clear()  # this test client is the caller: it sends nothing itself
+        again = await gw.get("/v1/systems", headers={"x-api-key": key})
+        assert "cookie" not in again.json()["headers"]  # ...and never kept by the gateway
         caller = verify_context(forwarded[CONTEXT_HEADER], app.state.settings.internal_secret)
         assert caller.organisation_id == "org-a"
         assert caller.role == "viewer"
@@ -151,6 +157,9 @@ async def test_streaming_problems_and_timeouts(tmp_path: Path) -> None:
         assert stored.status_code == 200, stored.text
         assert stored.json()["received"] == 40 * 65_536
         assert "transfer-encoding" in stored.json()["headers"]  # streamed, never buffered
+        replaced = await gw.put("/v1/ledger/items/1", content=upload(), headers=key)
+        assert replaced.json()["received"] == 40 * 65_536
+        assert "transfer-encoding" in replaced.json()["headers"]  # idempotent, still streamed
 
         got = await gw.get("/v1/ledger/download", headers=key)
         assert got.status_code == 200

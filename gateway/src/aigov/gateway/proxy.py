@@ -99,8 +99,13 @@ async def forward(path: str, request: Request) -> Response:
         add_response_headers(request, {"Retry-After": str(exc.retry_after_s)})
         raise
     client: httpx.AsyncClient = request.app.state.clients[service]
-    retries = settings.connect_retries if request.method in IDEMPOTENT else 0
-    # A body that may need re-sending is read once; other bodies stream straight through.
+    # Only small bodies are kept for a retry: a large upload (even an idempotent PUT) streams
+    # straight through and is not retried, so it never sits in the gateway's memory.
+    declared = request.headers.get("content-length", "")
+    small = "transfer-encoding" not in request.headers and (
+        not declared or (declared.isdigit() and int(declared) <= settings.max_body_bytes)
+    )
+    retries = settings.connect_retries if request.method in IDEMPOTENT and small else 0
     body: bytes | None = await request.body() if retries else None
     headers = _forward_headers(request, token, keep_credentials=public)
     for attempt in range(retries + 1):
