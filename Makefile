@@ -25,7 +25,7 @@ fmt: install
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) mypy shared/src services/*/src gateway/src scripts tests
+	$(RUN) mypy shared/src services/*/src gateway/src console/src scripts tests
 
 test: lint test-unit test-integration test-e2e test-deploy
 

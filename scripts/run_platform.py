@@ -91,7 +91,11 @@ def main() -> int:
         if "GATEWAY_DEV_ORGANISATION" not in env:
             # Local only: unauthenticated calls act as admin of one organisation.
             env["GATEWAY_DEV_ORGANISATION"] = "local"
+            env.setdefault("GATEWAY_SECURE_COOKIES", "false")  # plain http on localhost
             say("dev mode: unauthenticated requests act as admin of organisation 'local'")
+        # The evidence service keeps its blobs and its dev signing key beside its database.
+        env.setdefault("EVIDENCE_BLOB_DIR", f"{var}/evidence-blobs")
+        env.setdefault("EVIDENCE_SIGNING_KEY_FILE", f"{var}/evidence-ledger-key.pem")
         urls: dict[str, str] = {}
         for index, service in enumerate(SERVICES):
             port = args.service_port_base + index
@@ -101,6 +105,7 @@ def main() -> int:
             )
             env[f"GATEWAY_{service.upper()}_URL"] = urls[service]
             procs.append(_start(f"aigov.{service}.main:app", port, env, logs / f"{service}.log"))
+        env.setdefault("GATEWAY_DATABASE_URL", f"sqlite+aiosqlite:///{var}/gateway.db")
         procs.append(_start("aigov.gateway.main:app", args.gateway_port, env, logs / "gateway.log"))
         gateway = f"http://127.0.0.1:{args.gateway_port}"
         wait_ready(gateway + "/readyz", time.monotonic() + args.ready_timeout, procs)

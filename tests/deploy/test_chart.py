@@ -230,6 +230,10 @@ def test_evidence_gets_its_volume_and_signing_key() -> None:
     mounts = {m["name"]: m for m in spec["containers"][0]["volumeMounts"]}
     assert mounts["signing-key"]["readOnly"] is True
     assert evidence["spec"]["strategy"] == {"type": "Recreate"}  # ReadWriteOnce
+    # Audit packages are built in /tmp: room for them, unlike the other components' /tmp.
+    assert volumes["tmp"]["emptyDir"]["sizeLimit"] == "4Gi"
+    gateway = pod_spec(named(manifests, "Deployment", fullname("gateway")))
+    assert {v["name"]: v for v in gateway["volumes"]}["tmp"]["emptyDir"]["sizeLimit"] == "64Mi"
 
 
 def test_helm_test_checks_the_gateway_readiness_and_may_reach_it() -> None:

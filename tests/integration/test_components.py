@@ -88,9 +88,10 @@ async def test_service_is_ready_and_exposes_metrics(
         assert "/v1/nothing-here" not in metrics.text  # raw paths never become labels
 
 
-async def test_gateway_metrics_and_unready_when_services_are_down() -> None:
+async def test_gateway_metrics_and_unready_when_services_are_down(tmp_path: Path) -> None:
     dead = "http://127.0.0.1:9"  # nothing listens on the discard port
     settings = GatewaySettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
         inventory_url=dead,
         classifier_url=dead,
         monitoring_url=dead,
@@ -102,7 +103,9 @@ async def test_gateway_metrics_and_unready_when_services_are_down() -> None:
         ready = await client.get("/readyz")
         assert ready.status_code == 503
         assert ready.headers["content-type"] == "application/problem+json"
-        assert set(ready.json()["checks"]) == {"inventory", "classifier", "monitoring", "evidence"}
+        checks = ready.json()["checks"]
+        assert set(checks) == {"database", "inventory", "classifier", "monitoring", "evidence"}
+        assert checks["database"] == "ok"
         proxied = await client.get("/v1/systems/x")
         assert proxied.status_code == 503
         assert proxied.json()["title"] == "Service unavailable"

@@ -17,7 +17,7 @@ from aigov.shared.topics import INVENTORY_EVENTS
 async def test_registering_a_system_stages_its_event(
     inventory_db: async_sessionmaker[AsyncSession],
 ) -> None:
-    data = SystemCreate(name="CV ranker", intended_purpose="rank applicants", owner="hr")
+    data = SystemCreate(name="CV ranker", intended_purpose="rank applicants", business_owner="hr")
     async with transaction(inventory_db) as session:
         system = await register_system(session, organisation_id="org-a", data=data)
     async with inventory_db() as session:

@@ -1,7 +1,9 @@
-"""Forwarding ``/v1/...`` to the services: streamed both ways, timeouts, safe retries.
+"""Forwarding ``/v1/...`` to the services: streamed both ways, timeouts, safe retries, a circuit
+breaker per service.
 
 Problem+json answers from a service pass through unchanged; a service that cannot be reached
-gives a 502/503/504 problem from the gateway itself.
+gives a 502/503/504 problem from the gateway itself, and while its circuit is open a 503 with
+``Retry-After`` at once.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from fastapi import APIRouter, Request
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 
-from aigov.gateway.auth import authenticate
+from aigov.gateway.auth import CREDENTIAL_HEADERS, client_bucket, get_authenticator
+from aigov.gateway.breaker import CircuitBreaker, CircuitOpen
 from aigov.gateway.config import GatewaySettings
-from aigov.gateway.routes import service_for
+from aigov.gateway.middleware import add_response_headers
+from aigov.gateway.routes import is_public, service_for
 from aigov.shared.logs import request_id_var
 from aigov.shared.problems import DomainError, NotFound, ServiceUnavailable
 from aigov.shared.tenancy import CONTEXT_HEADER, sign_context
@@ -42,6 +46,10 @@ HOP_BY_HOP = frozenset(
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
+class BadGateway(DomainError):
+    status, title, slug = 502, "Bad gateway", "bad-gateway"
+
+
 class GatewayTimeout(DomainError):
     status, title, slug = 504, "Gateway timeout", "gateway-timeout"
 
@@ -50,13 +58,16 @@ class GatewayTimeout(DomainError):
 GATEWAY_OWNED = frozenset({"x-request-id", CONTEXT_HEADER})
 
 
-def _forward_headers(request: Request, context_token: str) -> list[tuple[str, str]]:
-    headers = [
-        (k, v)
-        for k, v in request.headers.items()
-        if k.lower() not in HOP_BY_HOP and k.lower() not in GATEWAY_OWNED
-    ]
-    headers.append((CONTEXT_HEADER, context_token))
+def _forward_headers(
+    request: Request, context_token: str | None, *, keep_credentials: bool
+) -> list[tuple[str, str]]:
+    dropped = HOP_BY_HOP | GATEWAY_OWNED
+    if not keep_credentials:
+        # The gateway checked them; services trust the signed context instead.
+        dropped |= CREDENTIAL_HEADERS
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in dropped]
+    if context_token is not None:
+        headers.append((CONTEXT_HEADER, context_token))
     if (request_id := request_id_var.get()) is not None:
         headers.append(("x-request-id", request_id))
     return headers
@@ -72,19 +83,32 @@ async def forward(path: str, request: Request) -> Response:
     if service is None:
         raise NotFound(f"no API at /v1/{path}")
     settings: GatewaySettings = request.app.state.settings
-    caller = authenticate(request, settings)
-    token = sign_context(caller, settings.internal_secret)
-    clients: dict[str, httpx.AsyncClient] = request.app.state.clients
-    client = clients[service]
+    authenticator = get_authenticator(request)
+    public = is_public(path)
+    if public:
+        # Registry webhooks: the inventory checks their signatures; no caller context is sent.
+        authenticator.limit(request, client_bucket(request))
+        token = None
+    else:
+        caller = await authenticator.authenticate(request)
+        token = sign_context(caller, settings.internal_secret)
+    breaker: CircuitBreaker = request.app.state.breakers[service]
+    try:
+        breaker.before_call()
+    except CircuitOpen as exc:
+        add_response_headers(request, {"Retry-After": str(exc.retry_after_s)})
+        raise
+    client: httpx.AsyncClient = request.app.state.clients[service]
     retries = settings.connect_retries if request.method in IDEMPOTENT else 0
     # A body that may need re-sending is read once; other bodies stream straight through.
     body: bytes | None = await request.body() if retries else None
+    headers = _forward_headers(request, token, keep_credentials=public)
     for attempt in range(retries + 1):
         upstream = client.build_request(
             request.method,
             "/v1/" + path,
             params=request.url.query,
-            headers=_forward_headers(request, token),
+            headers=headers,
             content=body if body is not None else request.stream(),
         )
         try:
@@ -94,13 +118,26 @@ async def forward(path: str, request: Request) -> Response:
             if attempt < retries:
                 await asyncio.sleep(0.05 * 2**attempt)
                 continue
+            breaker.record_failure()
             raise ServiceUnavailable(f"the {service} service cannot be reached") from exc
         except httpx.TimeoutException as exc:
+            breaker.record_failure()
             raise GatewayTimeout(f"the {service} service did not answer in time") from exc
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
-    return StreamingResponse(
+        except httpx.TransportError as exc:
+            breaker.record_failure()
+            raise BadGateway(f"the {service} service broke the connection") from exc
+    breaker.record_success()
+    # Raw bytes pass through as they came, so the service's Content-Length stays true; the
+    # request id is the gateway's own (the same value), added once by its middleware.
+    dropped = (HOP_BY_HOP - {"content-length"}) | {"x-request-id"}
+    streamed = StreamingResponse(
         response.aiter_raw(),
         status_code=response.status_code,
-        headers=headers,
         background=BackgroundTask(response.aclose),
     )
+    streamed.raw_headers = [
+        (k.lower().encode("latin-1"), v.encode("latin-1"))
+        for k, v in response.headers.multi_items()
+        if k.lower() not in dropped
+    ]
+    return streamed

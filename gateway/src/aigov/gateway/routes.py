@@ -6,13 +6,29 @@ import re
 
 # (path pattern under /v1, service). Longer, more specific patterns first.
 ROUTE_TABLE: tuple[tuple[str, str], ...] = (
+    (r"ingest(/.*)?", "inventory"),
     (r"systems(/.*)?", "inventory"),
+    (r"ingest(/.*)?", "inventory"),
+    (r"discovered-models(/.*)?", "inventory"),
     (r"classifier(/.*)?", "classifier"),
+    (r"classifications(/.*)?", "classifier"),
+    (r"questionnaires(/.*)?", "classifier"),
+    (r"rulebook(/.*)?", "classifier"),
+    (r"penalties(/.*)?", "classifier"),
+    (r"assessments(/.*)?", "classifier"),
     (r"monitoring(/.*)?", "monitoring"),
     (r"ledger(/.*)?", "evidence"),
+    (r"evidence(/.*)?", "evidence"),
+    (r"controls(/.*)?", "evidence"),
+    (r"audit(/.*)?", "evidence"),
 )
 
+# Paths forwarded without gateway credentials: registry webhooks, which the inventory
+# authenticates by their own signatures. They are still rate limited and size limited.
+PUBLIC_PATHS: tuple[str, ...] = (r"ingest(/.*)?",)
+
 _COMPILED = tuple((re.compile(pattern), service) for pattern, service in ROUTE_TABLE)
+_PUBLIC = tuple(re.compile(pattern) for pattern in PUBLIC_PATHS)
 
 
 def service_for(path: str) -> str | None:
@@ -21,3 +37,8 @@ def service_for(path: str) -> str | None:
         if pattern.fullmatch(path):
             return service
     return None
+
+
+def is_public(path: str) -> bool:
+    """Whether ``path`` (after ``/v1/``) is forwarded without gateway authentication."""
+    return any(pattern.fullmatch(path) for pattern in _PUBLIC)

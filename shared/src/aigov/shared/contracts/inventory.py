@@ -100,3 +100,84 @@ class SystemRetiredV1(EventPayload):
     system_id: uuid.UUID
     revision: int
     reason: str | None = None
+
+
+# --- Models, deployments, suppliers (ISO/IEC 42001 A.10) and registry discoveries -------------
+
+ChangeSource = Literal["api", "import", "registry", "triage"]
+
+
+class ModelVersionRefV1(BaseModel):
+    """One model version a system uses, as the inventory holds it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    registry: str
+    name: str
+    version: str | None = None
+    stage: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    artifact_digest: str | None = None
+    training_data_refs: list[str] = Field(default_factory=list)
+
+
+class DeploymentRefV1(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    environment: str
+    model_registry: str | None = None
+    model_name: str | None = None
+    model_version: str | None = None
+    alias: str | None = None
+    status: str = "active"
+
+
+class ModelVersionAddedV1(EventPayload):
+    event_type = "aigov.inventory.model_version.added"
+
+    system_id: uuid.UUID
+    revision: int
+    model: ModelVersionRefV1
+    source: ChangeSource = "api"
+
+
+class DeploymentChangedV1(EventPayload):
+    event_type = "aigov.inventory.deployment.changed"
+
+    system_id: uuid.UUID
+    revision: int
+    environment: str
+    before: DeploymentRefV1 | None = None
+    after: DeploymentRefV1 | None = None  # None: the deployment was removed
+    source: ChangeSource = "api"
+
+
+class SupplierChangedV1(EventPayload):
+    event_type = "aigov.inventory.supplier.changed"
+
+    system_id: uuid.UUID
+    revision: int
+    added: list[str] = Field(default_factory=list)  # supplier names
+    removed: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+
+
+class ModelDiscoveredV1(EventPayload):
+    """A registry reported a model that no system lists: AI in use that nobody registered."""
+
+    event_type = "aigov.inventory.model.discovered"
+
+    discovered_model_id: uuid.UUID
+    registry: str
+    model_name: str
+    version: str | None = None
+
+
+class DiscoveredModelAssignedV1(EventPayload):
+    event_type = "aigov.inventory.model.assigned"
+
+    discovered_model_id: uuid.UUID
+    system_id: uuid.UUID
+    revision: int
+    registry: str
+    model_name: str

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, Text, Uuid
+from sqlalchemy import JSON, Boolean, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aigov.shared.db import Base, UTCDateTime, utcnow
@@ -20,3 +21,7 @@ class SystemFacts(Base):
     intended_purpose: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The full SystemFactsV1 snapshot of the latest inventory revision.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)

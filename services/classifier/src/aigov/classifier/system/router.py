@@ -22,6 +22,8 @@ class KnownSystem(BaseModel):
     name: str
     intended_purpose: str
     owner: str
+    revision: int
+    retired: bool
     updated_at: datetime
 
 

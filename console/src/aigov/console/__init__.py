@@ -1,0 +1,1 @@
+"""aigov web console: server-rendered pages over the public API only."""

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from aigov.classifier.classification import service
+from aigov.classifier.classification.models import Classification
+from aigov.classifier.classification.schemas import (
+    ClassificationOut,
+    ClassificationSummary,
+    ClassifyRequest,
+    ReclassifyOut,
+)
+from aigov.classifier.deps import RulebookDep
+from aigov.classifier.rulebook.engine import ClassificationResult
+from aigov.shared.deps import SessionDep
+from aigov.shared.problems import PROBLEM_RESPONSES, NotFound
+from aigov.shared.tenancy import CallerContext, requires
+
+router = APIRouter(tags=["classifications"], responses=PROBLEM_RESPONSES)
+
+
+def to_out(row: Classification) -> ClassificationOut:
+    return ClassificationOut(
+        id=row.id,
+        system_id=row.system_id,
+        version=row.version,
+        trigger=row.trigger,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        facts=row.facts,
+        result=ClassificationResult.model_validate(row.result),
+    )
+
+
+@router.post("/v1/classifications/{system_id}", response_model=ClassificationOut)
+async def classify_system(
+    system_id: uuid.UUID,
+    body: ClassifyRequest,
+    session: SessionDep,
+    rulebook: RulebookDep,
+    caller: Annotated[CallerContext, requires("classification:write")],
+) -> ClassificationOut:
+    """Classify now from the stored facts plus optional overrides; `save=false` is a what-if."""
+    row, result = await service.classify_system(
+        session,
+        rulebook=rulebook,
+        organisation_id=caller.organisation_id,
+        system_id=system_id,
+        actor=caller.subject,
+        trigger="manual" if body.save else "what_if",
+        overrides=body.facts,
+        as_of=body.as_of,
+        save=body.save,
+    )
+    if row is not None:
+        return to_out(row)
+    return ClassificationOut(
+        id=None,
+        system_id=system_id,
+        version=None,
+        trigger="what_if",
+        created_by=caller.subject,
+        created_at=None,
+        facts={},
+        result=result,
+    )
+
+
+@router.get("/v1/classifications/{system_id}", response_model=ClassificationOut)
+async def get_latest_classification(
+    system_id: uuid.UUID,
+    session: SessionDep,
+    caller: Annotated[CallerContext, requires("classification:read")],
+) -> ClassificationOut:
+    row = await service.latest(session, organisation_id=caller.organisation_id, system_id=system_id)
+    return to_out(row)
+
+
+@router.get("/v1/classifications/{system_id}/history", response_model=list[ClassificationSummary])
+async def list_classification_history(
+    system_id: uuid.UUID,
+    session: SessionDep,
+    caller: Annotated[CallerContext, requires("classification:read")],
+) -> object:
+    return await service.history(
+        session, organisation_id=caller.organisation_id, system_id=system_id
+    )
+
+
+@router.get("/v1/classifications/{system_id}/versions/{version}", response_model=ClassificationOut)
+async def get_classification_version(
+    system_id: uuid.UUID,
+    version: int,
+    session: SessionDep,
+    caller: Annotated[CallerContext, requires("classification:read")],
+) -> ClassificationOut:
+    for row in await service.history(
+        session, organisation_id=caller.organisation_id, system_id=system_id
+    ):
+        if row.version == version:
+            return to_out(row)
+    raise NotFound(f"system {system_id} has no classification version {version}")
+
+
+@router.post("/v1/rulebook/reclassify", response_model=ReclassifyOut)
+async def reclassify_after_rulebook_change(
+    session: SessionDep,
+    rulebook: RulebookDep,
+    caller: Annotated[CallerContext, requires("classification:write")],
+) -> ReclassifyOut:
+    """Reclassify the organisation's systems whose latest classification used another rulebook."""
+    count = await service.reclassify_stale(
+        session, rulebook=rulebook, organisation_id=caller.organisation_id, actor=caller.subject
+    )
+    return ReclassifyOut(
+        reclassified=count,
+        rulebook_version=rulebook.version,
+        rulebook_hash=rulebook.content_hash,
+    )
