@@ -181,23 +181,22 @@ def test_the_components_read_the_environment_the_chart_gives(
     for deployment in of_kind(manifests, "Deployment"):
         name = component(deployment)
         container = pod_spec(deployment)["containers"][0]
-        env = resolved_env(container, {})
+        # The evidence database URL of the production values is a Secret of its own.
+        env = resolved_env(
+            container,
+            {"aigov-evidence-database/url": "postgresql+asyncpg://from-secret:from-secret@db/ev"},
+        )
         with monkeypatch.context() as patch:
             for key, value in env.items():
                 patch.setenv(key, value)
             settings = classes[name]()
         assert settings.internal_secret == "from-secret"
-        if name == "gateway":
-            has_database = "GATEWAY_DATABASE_URL" in env
-            assert has_database == (values_name == "production")
-            assert settings.migrate_on_start is not has_database
-            continue
         assert settings.migrate_on_start is False, name
+        assert settings.database_url.startswith("postgresql+asyncpg://from-secret:from-secret@")
+        if name == "gateway":
+            assert "KAFKA_BOOTSTRAP_SERVERS" not in env
+            continue
         assert settings.create_topics is False, name
-        # A URL from a Secret (evidence in production) or one built from postgresql.*.
-        assert settings.database_url == "from-secret" or settings.database_url.startswith(
-            "postgresql+asyncpg://from-secret:from-secret@"
-        ), name
         assert settings.kafka_security_protocol == "SASL_SSL"
         assert settings.kafka_bootstrap_servers.endswith((":9093", ":9096"))
         assert settings.kafka_sasl_mechanism == "SCRAM-SHA-512"
@@ -218,6 +217,7 @@ def test_evidence_gets_its_volume_and_signing_key() -> None:
     env = env_of(spec["containers"][0])
     assert env["EVIDENCE_BLOB_DIR"]["value"] == "/var/lib/aigov/evidence"
     assert env["EVIDENCE_SIGNING_KEY_FILE"]["value"] == "/etc/aigov/signing/ed25519.pem"
+    assert env["EVIDENCE_GENERATE_SIGNING_KEY"]["value"] == "false"
     assert env["EVIDENCE_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
         "name": "aigov-evidence-database",
         "key": "url",
@@ -230,6 +230,10 @@ def test_evidence_gets_its_volume_and_signing_key() -> None:
     mounts = {m["name"]: m for m in spec["containers"][0]["volumeMounts"]}
     assert mounts["signing-key"]["readOnly"] is True
     assert evidence["spec"]["strategy"] == {"type": "Recreate"}  # ReadWriteOnce
+    # Audit packages are built in /tmp: room for them, unlike the other components' /tmp.
+    assert volumes["tmp"]["emptyDir"]["sizeLimit"] == "4Gi"
+    gateway = pod_spec(named(manifests, "Deployment", fullname("gateway")))
+    assert {v["name"]: v for v in gateway["volumes"]}["tmp"]["emptyDir"]["sizeLimit"] == "64Mi"
 
 
 def test_helm_test_checks_the_gateway_readiness_and_may_reach_it() -> None:
@@ -245,6 +249,15 @@ def test_helm_test_checks_the_gateway_readiness_and_may_reach_it() -> None:
     )
 
 
+def test_without_a_key_secret_evidence_generates_its_key_on_the_writable_volume() -> None:
+    evidence = named(render(), "Deployment", fullname("evidence"))
+    container = pod_spec(evidence)["containers"][0]
+    env = env_of(container)
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert env["EVIDENCE_SIGNING_KEY_FILE"]["value"].startswith(mounts["evidence-blobs"] + "/")
+    assert "EVIDENCE_GENERATE_SIGNING_KEY" not in env
+
+
 # ---- hooks: migrations and topics -------------------------------------------------------------
 
 
@@ -253,8 +266,7 @@ def test_migrations_run_as_pre_install_and_pre_upgrade_hooks(values_name: str) -
     manifests = render(values_name)
     jobs = [j for j in of_kind(manifests, "Job") if component(j) == "migrations"]
     migrated = {j["metadata"]["labels"]["aigov.dev/migrates"]: j for j in jobs}
-    expected = set(SERVICES) | ({"gateway"} if values_name == "production" else set())
-    assert set(migrated) == expected
+    assert set(migrated) == {*SERVICES, "gateway"}
     chart_secrets = {s["metadata"]["name"] for s in of_kind(manifests, "Secret")}
     for name, job in migrated.items():
         annotations = job["metadata"]["annotations"]
@@ -380,7 +392,11 @@ def test_egress_follows_the_kafka_and_postgresql_settings() -> None:
     assert kafka["to"][0]["podSelector"]["matchLabels"] == {"strimzi.io/cluster": "aigov-kafka"}
     gateway = named(render(), "NetworkPolicy", fullname("gateway"))
     gateway_ports = {p["port"] for r in gateway["spec"]["egress"] for p in r["ports"]}
-    assert gateway_ports == {53, 8101, 8102, 8103, 8104}, "the gateway needs no Kafka or database"
+    assert gateway_ports == {53, 5432, 8101, 8102, 8103, 8104}, "the gateway needs no Kafka"
+    no_db = named(
+        render("default", {"gateway.database.enabled": False}), "NetworkPolicy", fullname("gateway")
+    )
+    assert 5432 not in {p["port"] for r in no_db["spec"]["egress"] for p in r["ports"]}
 
 
 # ---- scaling and availability -----------------------------------------------------------------
