@@ -31,6 +31,7 @@ async def echo(request: Request) -> Response:
     response = JSONResponse(
         {
             "path": request.url.path,
+            "raw_path": request.scope["raw_path"].decode(),
             "query": request.url.query,
             "headers": dict(request.headers),
             "received": size,
@@ -103,6 +104,13 @@ async def test_forwarded_headers_context_and_webhooks(tmp_path: Path) -> None:
         assert forwarded["x-request-id"] == "req-1"
         assert forwarded["accept"] == "application/json"
         assert "upstream-session" in seen.headers["set-cookie"]  # passed back to its caller...
+        # Paths go on as the client encoded them; none climbs out of /v1 on the service.
+        encoded = await gw.get("/v1/systems/a%2Fb", headers={"x-api-key": key})
+        assert encoded.json()["raw_path"] == "/v1/systems/a%2Fb"
+        for sneaky in ("/v1/systems/%2E%2E/%2E%2E/metrics", "/v1/systems/%2e%2e/x"):
+            climbed = await gw.get(sneaky, headers={"x-api-key": key})
+            assert climbed.status_code == 404
+            assert climbed.headers["content-type"] == "application/problem+json"
         gw.cookies.clear()  # this test client is the caller: it sends nothing itself
         again = await gw.get("/v1/systems", headers={"x-api-key": key})
         assert "cookie" not in again.json()["headers"]  # ...and never kept by the gateway

@@ -80,8 +80,15 @@ def _forward_headers(
 )
 async def forward(path: str, request: Request) -> Response:
     service = service_for(path)
-    if service is None:
+    # Dot segments (also percent-encoded ones, decoded by now) would climb out of /v1 on the
+    # service once a URL library normalises them.
+    if service is None or any(segment in (".", "..") for segment in path.split("/")):
         raise NotFound(f"no API at /v1/{path}")
+    # Forward the path as the client encoded it (an encoded "/" stays inside its segment).
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    upstream_url = raw_path.decode("latin-1")
+    if request.url.query:
+        upstream_url += "?" + request.url.query
     settings: GatewaySettings = request.app.state.settings
     authenticator = get_authenticator(request)
     public = is_public(path)
@@ -111,8 +118,7 @@ async def forward(path: str, request: Request) -> Response:
     for attempt in range(retries + 1):
         upstream = client.build_request(
             request.method,
-            "/v1/" + path,
-            params=request.url.query,
+            upstream_url,
             headers=headers,
             content=body if body is not None else request.stream(),
         )
