@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from pathlib import Path
@@ -11,7 +12,8 @@ from aigov.shared.db import create_engine, create_session_factory
 from aigov.shared.migrations import upgrade
 
 
-async def test_systems_from_0001_get_a_full_record(tmp_path: Path) -> None:
+def test_systems_from_0001_get_a_full_record(tmp_path: Path) -> None:
+    # Synchronous: Alembic's own runner starts an event loop for the async driver.
     path = tmp_path / "old.db"
     url = f"sqlite+aiosqlite:///{path}"
     upgrade("aigov.inventory:migrations", url, "0001")
@@ -22,6 +24,10 @@ async def test_systems_from_0001_get_a_full_record(tmp_path: Path) -> None:
             (uuid.UUID(int=1).hex,),
         )
     upgrade("aigov.inventory:migrations", url)
+    asyncio.run(check(url))
+
+
+async def check(url: str) -> None:
     engine = create_engine(url)
     async with create_session_factory(engine)() as session:
         system = await service.get_system(
