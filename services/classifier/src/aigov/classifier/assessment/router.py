@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from aigov.classifier.assessment import service
 from aigov.classifier.deps import RulebookDep
 from aigov.shared.deps import SessionDep
+from aigov.shared.params import PositiveIntId
 from aigov.shared.problems import PROBLEM_RESPONSES
 from aigov.shared.tenancy import CallerContext, requires
 
@@ -87,7 +88,7 @@ async def list_fria_versions(system_id: uuid.UUID, session: SessionDep, caller: 
 @router.post("/{system_id}/versions/{version}/notify", response_model=FriaOut)
 async def notify_fria(
     system_id: uuid.UUID,
-    version: int,
+    version: PositiveIntId,
     session: SessionDep,
     rulebook: RulebookDep,
     caller: Writer,

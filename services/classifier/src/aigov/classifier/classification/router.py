@@ -16,6 +16,7 @@ from aigov.classifier.classification.schemas import (
 from aigov.classifier.deps import RulebookDep
 from aigov.classifier.rulebook.engine import ClassificationResult
 from aigov.shared.deps import SessionDep
+from aigov.shared.params import PositiveIntId
 from aigov.shared.problems import PROBLEM_RESPONSES, NotFound
 from aigov.shared.tenancy import CallerContext, requires
 
@@ -93,7 +94,7 @@ async def list_classification_history(
 @router.get("/v1/classifications/{system_id}/versions/{version}", response_model=ClassificationOut)
 async def get_classification_version(
     system_id: uuid.UUID,
-    version: int,
+    version: PositiveIntId,
     session: SessionDep,
     caller: Annotated[CallerContext, requires("classification:read")],
 ) -> ClassificationOut:

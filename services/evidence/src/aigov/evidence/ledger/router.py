@@ -14,6 +14,7 @@ from aigov.evidence.deps import EvidenceDep
 from aigov.evidence.ledger import service
 from aigov.evidence.ledger.signing import ORIGIN, public_key_pem
 from aigov.shared.deps import SessionDep
+from aigov.shared.params import PositiveIntId
 from aigov.shared.problems import PROBLEM_RESPONSES, NotFound
 from aigov.shared.tenancy import CallerContext, requires
 
@@ -124,14 +125,16 @@ async def get_tree_head(
 
 @router.get("/entries/{seq}", response_model=LedgerEntryRead)
 async def get_ledger_entry(
-    seq: int, session: SessionDep, caller: Annotated[CallerContext, requires("evidence:read")]
+    seq: PositiveIntId,
+    session: SessionDep,
+    caller: Annotated[CallerContext, requires("evidence:read")],
 ) -> object:
     return await service.get_entry(session, seq=seq, organisation_id=caller.organisation_id)
 
 
 @router.get("/entries/{seq}/proof", response_model=InclusionProofRead)
 async def get_inclusion_proof(
-    seq: int,
+    seq: PositiveIntId,
     session: SessionDep,
     caller: Annotated[CallerContext, requires("evidence:read")],
     tree_size: Annotated[int | None, Query(ge=1, description="Default: the current size")] = None,
@@ -169,7 +172,7 @@ async def get_latest_checkpoint(
 
 @router.get("/checkpoints/{checkpoint_id}", response_model=CheckpointRead)
 async def get_checkpoint(
-    checkpoint_id: int,
+    checkpoint_id: PositiveIntId,
     session: SessionDep,
     caller: Annotated[CallerContext, requires("evidence:read")],
 ) -> object:
