@@ -8,6 +8,7 @@ loader relies on a pytest internal that pytest 9 no longer has.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -48,6 +49,8 @@ def exercise(operation: APIOperation[Any, Any, Any, Any]) -> None:
     @given(case=operation.as_strategy())
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,
+        # The landing gate is reproducible; AIGOV_FUZZ_RANDOM=1 explores new examples each run.
+        derandomize=os.environ.get("AIGOV_FUZZ_RANDOM") != "1",
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
