@@ -168,6 +168,7 @@ async def exposure(
         float, Query(ge=0, allow_inf_nan=False, description="Total worldwide annual turnover")
     ],
     size: Literal["large", "sme"] = "large",
+    as_of: Annotated[date | None, Query(description="Day to judge findings on")] = None,
 ) -> dict[str, Any]:
     """The maximum Art. 99 fines for the current findings: prohibited practices (Art. 99(3)),
     high-risk obligations without evidence (Art. 99(4))."""
@@ -184,7 +185,7 @@ async def exposure(
         tiers,
         turnover_eur=turnover_eur,
         sme=size == "sme",
-        as_of=datetime.now(UTC).date(),
+        as_of=as_of or datetime.now(UTC).date(),
     )
     return {
         "turnover_eur": turnover_eur,
