@@ -18,7 +18,8 @@ AS_OF = "2028-01-02"
 def obligation(view: dict[str, Any], obligation_id: str) -> dict[str, Any]:
     found = [o for o in view["obligations"] if o["id"] == obligation_id]
     assert len(found) == 1, [o["id"] for o in view["obligations"]]
-    return found[0]
+    first: dict[str, Any] = found[0]
+    return first
 
 
 def test_compliance_view_follows_the_evidence(gateway: str) -> None:
