@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -70,6 +70,12 @@ def _expand(base: Ref, parts: list[str], upto: str | None) -> list[Ref]:
 
 
 def parse_references(text: str) -> list[Ref]:
+    """EU AI Act references in a text, normalised (see :func:`_parse_references`)."""
+    return list(_parse_references(text))
+
+
+@lru_cache(maxsize=4096)
+def _parse_references(text: str) -> tuple[Ref, ...]:
     """EU AI Act references in a text, normalised to tuples: ``Art. 9(2)`` and ``Article 9(2)``
     -> ``("art", "9", "2")``; ``Annex III point 4(a)`` -> ``("annex", "III", "4", "a")``.
 
@@ -100,7 +106,7 @@ def parse_references(text: str) -> list[Ref]:
         elif article is not None and (match := _CONTINUATION.match(segment)):
             parens, upto = match.groups()
             refs.extend(_expand(("art", article), _paragraphs(parens), upto))
-    return refs
+    return tuple(refs)
 
 
 def falls_under(provision: Ref, article: Ref) -> bool:
@@ -115,9 +121,9 @@ def supports(evidence: Mapping[str, Any], obligation: Mapping[str, Any]) -> bool
     kinds = obligation.get("evidence_kinds") or ()
     if evidence.get("kind") in kinds:
         return True
-    targets = parse_references(str(obligation.get("article") or ""))
+    targets = _parse_references(str(obligation.get("article") or ""))
     for provision in evidence.get("provisions") or ():
-        for ref in parse_references(str(provision)):
+        for ref in _parse_references(str(provision)):
             if any(falls_under(ref, target) for target in targets):
                 return True
     return False
@@ -174,12 +180,17 @@ def obligation_status(
     """``not_yet_applicable`` before its date (or while suspended); else ``evidence_current``
     when a supporting item is current, ``review_overdue`` when supporting items exist but all
     are past review or validity, ``evidence_missing`` when none supports it."""
+    return _status(obligation, [e for e in evidence if supports(e, obligation)], as_of)
+
+
+def _status(
+    obligation: Mapping[str, Any], matching: Sequence[Mapping[str, Any]], as_of: date
+) -> str:
     starts = as_date(obligation.get("applies_from"))
     if (starts is not None and starts > as_of) or obligation.get("status") == "suspended":
         return "not_yet_applicable"
     if starts is None and obligation.get("applicable") is False:
         return "not_yet_applicable"
-    matching = [e for e in evidence if supports(e, obligation)]
     if not matching:
         return "evidence_missing"
     if any(evidence_is_current(e, as_of) for e in matching):
@@ -202,7 +213,7 @@ def compose_obligations(
                 "roles": list(ob.get("roles") or []),
                 "applies_from": starts,
                 "applicable": starts <= as_of if starts else bool(ob.get("applicable")),
-                "status": obligation_status(ob, evidence, as_of),
+                "status": _status(ob, matching, as_of),
                 "evidence": [
                     {
                         "id": str(e.get("id")),
