@@ -29,6 +29,7 @@ from aigov.gateway.openapi import OpenApiAggregator
 from aigov.gateway.proxy import router as proxy_router
 from aigov.gateway.ratelimit import TokenBucketLimiter
 from aigov.gateway.routes import service_for
+from aigov.gateway.views.router import router as views_router
 from aigov.shared.db import create_engine, create_session_factory, ping
 from aigov.shared.logs import configure_logging
 from aigov.shared.migrations import upgrade_async
@@ -171,6 +172,7 @@ def create_app(
     app.include_router(docs_router)
     app.include_router(api_key_router)
     app.include_router(me_router)
+    app.include_router(views_router)  # aggregated views, before the catch-all
     app.include_router(proxy_router)  # it catches every other /v1/ path
     # The console calls the public API in-process, through this very app: same auth, same scopes.
     console_client = httpx.AsyncClient(

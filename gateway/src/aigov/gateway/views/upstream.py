@@ -1,0 +1,125 @@
+"""Calls from the views to the services: the gateway's own clients, the caller's signed context,
+a deadline per call, the circuit breakers honoured. A service that is down, slow, open-circuited
+or answering 5xx is *missing*; the view goes on without it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+from fastapi import Request
+
+from aigov.gateway.breaker import CircuitBreaker, CircuitOpen
+from aigov.gateway.config import GatewaySettings
+from aigov.shared.logs import request_id_var
+from aigov.shared.tenancy import CONTEXT_HEADER, CallerContext, sign_context
+
+logger = logging.getLogger(__name__)
+
+# A view answers within about this long whatever the services do.
+CALL_TIMEOUT_S = 5.0
+# Per-system calls (one classification per system) run at most this many at a time.
+FAN_OUT = 8
+MAX_PAGES = 50
+
+
+class Missing(Exception):
+    """The service did not answer usefully."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        self.service = service
+
+
+class NotThere(Exception):
+    """The service answered 404."""
+
+
+class Upstream:
+    def __init__(self, request: Request, caller: CallerContext) -> None:
+        settings: GatewaySettings = request.app.state.settings
+        self.clients: dict[str, httpx.AsyncClient] = request.app.state.clients
+        self.breakers: dict[str, CircuitBreaker] = request.app.state.breakers
+        self.token = sign_context(caller, settings.internal_secret)
+        self.timeout = min(CALL_TIMEOUT_S, settings.read_timeout_s)
+        self.missing: set[str] = set()
+        self.fan_out = asyncio.Semaphore(FAN_OUT)
+
+    def _headers(self) -> dict[str, str]:
+        headers = {CONTEXT_HEADER: self.token, "accept": "application/json"}
+        if (request_id := request_id_var.get()) is not None:
+            headers["x-request-id"] = request_id
+        return headers
+
+    async def get(self, service: str, path: str, **params: Any) -> Any:
+        """The JSON of a 2xx answer; :class:`NotThere` on 404; :class:`Missing` otherwise."""
+        if service in self.missing:
+            raise Missing(service)
+        breaker = self.breakers.get(service)
+        try:
+            if breaker is not None:
+                breaker.before_call()
+            query = {k: v for k, v in params.items() if v is not None}
+            response = await asyncio.wait_for(
+                self.clients[service].get(path, params=query, headers=self._headers()),
+                timeout=self.timeout,
+            )
+        except (CircuitOpen, httpx.HTTPError, TimeoutError, KeyError) as exc:
+            if breaker is not None and isinstance(exc, httpx.TransportError | TimeoutError):
+                breaker.record_failure()
+            logger.warning("view: %s %s failed: %r", service, path, exc)
+            self.missing.add(service)
+            raise Missing(service) from exc
+        if breaker is not None:
+            breaker.record_success()
+        if response.status_code == 404:
+            raise NotThere(path)
+        if response.status_code >= 300:
+            logger.warning("view: %s %s answered %s", service, path, response.status_code)
+            self.missing.add(service)
+            raise Missing(service)
+        try:
+            return response.json()
+        except ValueError as exc:
+            self.missing.add(service)
+            raise Missing(service) from exc
+
+    async def part(self, service: str, path: str, *, default: Any = None, **params: Any) -> Any:
+        """Like :meth:`get`, but a missing service or a 404 gives ``default``."""
+        try:
+            return await self.get(service, path, **params)
+        except (Missing, NotThere):
+            return default
+
+    async def limited(self, service: str, path: str, **params: Any) -> Any:
+        async with self.fan_out:
+            return await self.part(service, path, **params)
+
+    async def systems(self) -> list[dict[str, Any]] | None:
+        """Every system of the organisation from the inventory (all pages); ``None`` if down."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        for _ in range(MAX_PAGES):
+            try:
+                page = await self.get("inventory", "/v1/systems", limit=200, page_token=token)
+            except (Missing, NotThere):
+                return None
+            items += page.get("items") or []
+            token = page.get("next_page_token")
+            if not token:
+                break
+        return items
+
+    async def classifications(
+        self, systems: list[dict[str, Any]]
+    ) -> dict[str, dict[str, Any] | None] | None:
+        """The latest classification of each system (``None`` when never classified)."""
+        ids = [str(s.get("id")) for s in systems]
+        found = await asyncio.gather(
+            *(self.limited("classifier", f"/v1/classifications/{sid}") for sid in ids)
+        )
+        if "classifier" in self.missing:
+            return None
+        return dict(zip(ids, found, strict=True))
