@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from aigov.console import charts, proof
 from aigov.console import session as sessions
@@ -171,6 +172,16 @@ def eurlex(reference: str | None) -> str:
     return EURLEX
 
 
+def reflinks(refs: Any) -> Markup:
+    """Each legal reference (lists, or one string with ``;`` between references) as its own
+    EUR-Lex link."""
+    parts = [refs] if isinstance(refs, str) else list(refs or [])
+    found = [r.strip() for part in parts for r in str(part).split(";") if r.strip()]
+    return Markup(", ").join(
+        Markup('<a href="{}">{}</a>').format(eurlex(r), r) for r in dict.fromkeys(found)
+    )
+
+
 def time_left(seconds: float | None) -> str:
     if seconds is None:
         return "—"
@@ -192,6 +203,7 @@ def euros(value: Any) -> str:
 
 
 templates.env.filters["eurlex"] = eurlex
+templates.env.filters["reflinks"] = reflinks
 templates.env.filters["time_left"] = time_left
 templates.env.filters["euros"] = euros
 templates.env.globals["EURLEX"] = EURLEX
