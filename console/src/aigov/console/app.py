@@ -282,19 +282,13 @@ async def _exposure(api: Api, turnover_eur: str, size: str) -> Any:
 
 
 def _due_next(page: Any, today: date) -> list[dict[str, Any]]:
-    """Obligations whose application date is still ahead, soonest first, one per date/article."""
-    rows: list[dict[str, Any]] = items_of(page)
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for o in sorted(
-        (o for o in rows if o.get("applies_from") and o["applies_from"] > today.isoformat()),
-        key=lambda o: str(o["applies_from"]),
-    ):
-        key = (str(o["applies_from"]), str(o.get("article")))
-        if key not in seen:
-            seen.add(key)
-            out.append(o)
-    return out[:8]
+    """Obligations whose application date is still ahead, grouped by date, soonest first."""
+    by_date: dict[str, dict[str, str]] = {}
+    for o in items_of(page):
+        start = str(o.get("applies_from") or "")
+        if start > today.isoformat():
+            by_date.setdefault(start, {})[str(o.get("article"))] = str(o.get("title"))
+    return [{"date": d, "articles": list(by_date[d].items())} for d in sorted(by_date)[:4]]
 
 
 @router.get("/systems", response_class=HTMLResponse)

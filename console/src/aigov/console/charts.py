@@ -23,7 +23,7 @@ COLOURS = {
 
 def bars(items: Sequence[tuple[str, float]], *, title: str, unit: str = "") -> Markup:
     """Horizontal bars, one per ``(label, value)``; the colour follows the label when known."""
-    width, row, label_w = 420, 26, 130
+    width, row, label_w = 300, 28, 92
     top = max((v for _, v in items), default=0) or 1
     height = row * max(len(items), 1) + 4
     parts = [
@@ -36,9 +36,9 @@ def bars(items: Sequence[tuple[str, float]], *, title: str, unit: str = "") -> M
         colour = COLOURS.get(label, "#0b4f9c")
         text = escape(label.replace("_", " "))
         parts.append(
-            f'<text x="0" y="{y + 16}" font-size="13" fill="#1a1a2e">{text}</text>'
+            f'<text x="0" y="{y + 16}" font-size="14" fill="#1a1a2e">{text}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="18" rx="3" fill="{colour}"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" font-size="13" fill="#1a1a2e">'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 16}" font-size="14" fill="#1a1a2e">'
             f"{_num(value)}{escape(unit)}</text>"
         )
     parts.append("</svg>")
