@@ -783,3 +783,80 @@ def _download(body: Any, filename: str, media_type: str | None) -> Response:
         media_type=media_type or "application/octet-stream",
         headers={"content-disposition": f'attachment; filename="{safe}"'},
     )
+
+
+# -- fundamental rights impact assessment (Art. 27) -----------------------------------------
+
+
+@router.get("/systems/{system_id}/fria", response_class=HTMLResponse)
+async def fria_page(
+    request: Request, session: SessionDep, api: ApiDep, system_id: uuid.UUID, item: str = ""
+) -> HTMLResponse:
+    sid = str(system_id)
+    me, system, template, requirement, history = await gather(
+        whoami(api),
+        api.get(f"/v1/systems/{sid}"),
+        api.get("/v1/assessments/fria/template"),
+        api.optional(f"/v1/assessments/fria/{sid}/requirement"),
+        api.optional(f"/v1/assessments/fria/{sid}"),
+    )
+    versions = items_of(history)
+    latest = versions[0] if versions else None
+    contents: dict[str, str] = dict((latest or {}).get("contents") or {})
+    items = list(template.get("contents", []))
+    # Resume at the first item without an answer, unless one is asked for.
+    current = next((i for i in items if i["id"] == item), None) or next(
+        (i for i in items if not contents.get(i["id"])), None
+    )
+    return render(
+        request,
+        "fria.html",
+        session,
+        me=me,
+        system=system,
+        fria_template=template,
+        items=items,
+        current=current,
+        contents=contents,
+        requirement=requirement,
+        latest=latest,
+        done=sum(1 for i in items if contents.get(i["id"])),
+        can_write=can(me, "classification:write"),
+    )
+
+
+@router.post("/systems/{system_id}/fria")
+async def save_fria(
+    session: SessionDep,
+    api: ApiDep,
+    system_id: uuid.UUID,
+    item_id: Annotated[str, Form()] = "",
+    text: Annotated[str, Form(max_length=20000)] = "",
+    complete: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(session, csrf)
+    sid = str(system_id)
+    versions = items_of(await api.optional(f"/v1/assessments/fria/{sid}"))
+    contents: dict[str, str] = dict((versions[0] if versions else {}).get("contents") or {})
+    if item_id:
+        contents[item_id] = text.strip()
+    contents = {k: v for k, v in contents.items() if v}
+    await api.post(
+        f"/v1/assessments/fria/{sid}",
+        json={"status": "completed" if complete else "draft", "contents": contents},
+    )
+    return RedirectResponse(f"/systems/{sid}/fria", status_code=303)
+
+
+@router.post("/systems/{system_id}/fria/notify")
+async def notify_fria(
+    session: SessionDep,
+    api: ApiDep,
+    system_id: uuid.UUID,
+    version: Annotated[int, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(session, csrf)
+    await api.post(f"/v1/assessments/fria/{system_id}/versions/{version}/notify")
+    return RedirectResponse(f"/systems/{system_id}/fria", status_code=303)
