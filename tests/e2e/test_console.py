@@ -161,6 +161,18 @@ async def test_high_risk_journey_evidence_incident_and_audit_package(
     await expect(page.locator("svg[aria-label='ISO/IEC 42001 coverage']")).to_be_visible()
     await shot(page, "system-high-risk")
 
+    # The FRIA, one Art. 27(1) item at a time, saved as a draft.
+    await page.get_by_role("link", name="Fundamental rights impact assessment").click()
+    await expect(
+        page.get_by_role("heading", name="Fundamental rights impact assessment")
+    ).to_be_visible()
+    await page.get_by_label("Your assessment").fill("Screening of applications for open positions.")
+    await page.get_by_role("button", name="Save and continue").click()
+    await expect(page.get_by_text("1 of 6 items written")).to_be_visible()
+    await expect(page.locator("#item-h")).to_contain_text("period of time")
+    await shot(page, "fria")
+    await page.goto(system_url)
+
     # Evidence against Art. 9 and ISO/IEC 42001 6.1.2, then its ledger proof.
     await page.get_by_role("link", name="Upload evidence").click()
     await page.get_by_label("File").set_input_files(
@@ -223,6 +235,8 @@ async def test_high_risk_journey_evidence_incident_and_audit_package(
     await page.get_by_role("button", name="Estimate").click()
     await expect(page.get_by_role("heading", name="Penalty exposure")).to_be_visible()
     await shot(page, "dashboard")
+    await page.get_by_role("link", name="Verify the whole ledger").click()
+    await expect(page.get_by_role("heading", name="The ledger verifies")).to_be_visible()
     await page.goto(gateway + "/evidence")
     await shot(page, "evidence")
     await page.goto(gateway + "/incidents")

@@ -158,6 +158,9 @@ def items_of(page: Any) -> list[dict[str, Any]]:
 TIERS = ("prohibited", "high_risk", "limited_risk", "minimal_risk", "out_of_scope")
 EURLEX = "https://eur-lex.europa.eu/eli/reg/2024/1689/oj"
 OPEN_STATUSES = ("open", "investigating", "mitigated")
+# The API has no count endpoint: per tier the dashboard reads at most this many records and shows
+# "N+" beyond, linking to the filtered list (the page cost stays flat however many systems).
+TIER_CAP = 100
 
 
 def eurlex(reference: str | None) -> str:
@@ -218,14 +221,15 @@ async def gather(*calls: Awaitable[Any]) -> list[Any]:
 async def dashboard(
     request: Request, session: SessionDep, api: ApiDep, turnover_eur: str = "", size: str = "large"
 ) -> HTMLResponse:
-    me, roadmap, incidents, stale, ledger, exposure, *by_tier = await gather(
+    me, roadmap, incidents, stale, ledger, exposure, alerts, *by_tier = await gather(
         whoami(api),
         api.optional("/v1/compliance/roadmap"),
         api.optional("/v1/monitoring/incidents"),
         api.optional("/v1/evidence", params={"status": "current"}),
-        api.optional("/v1/ledger/verify"),
+        _ledger_summary(api),
         _exposure(api, turnover_eur, size),
-        *[api.optional("/v1/systems", params={"risk_tier": t, "limit": 200}) for t in TIERS],
+        api.optional("/v1/monitoring/alerts"),
+        *[api.optional("/v1/systems", params={"risk_tier": t, "limit": TIER_CAP}) for t in TIERS],
         api.optional("/v1/systems", params={"limit": 1}),
         api.optional("/v1/rulebook/obligations", params={"as_of": date.today().isoformat()}),
     )
@@ -233,11 +237,15 @@ async def dashboard(
     any_system = by_tier.pop()
     tiers: list[tuple[str, float]] = []
     capped = False
+    capped_tiers: set[str] = set()
     for tier, page in zip(TIERS, by_tier, strict=True):
         count = len(items_of(page))
-        capped = capped or bool(isinstance(page, dict) and page.get("next_page_token"))
+        more = bool(isinstance(page, dict) and page.get("next_page_token"))
+        capped = capped or more
         if count:
             tiers.append((tier, count))
+            if more:
+                capped_tiers.add(tier)
     open_incidents = [i for i in (incidents or []) if i.get("status") in OPEN_STATUSES]
     open_incidents.sort(key=lambda i: (i.get("reporting_clock") or {}).get("seconds_left") or 1e18)
     today = date.today()
@@ -255,6 +263,7 @@ async def dashboard(
         tier_chart=charts.bars(tiers, title="AI systems by risk tier") if tiers else None,
         tiers=tiers,
         capped=capped,
+        capped_tiers=capped_tiers,
         has_systems=bool(items_of(any_system)),
         roadmap=roadmap,
         open_incidents=open_incidents[:10],
@@ -265,6 +274,35 @@ async def dashboard(
         turnover_eur=turnover_eur,
         size=size,
         due_next=due_next,
+        alerts=sorted(alerts or [], key=lambda a: str(a.get("fired_at")), reverse=True)[:5],
+    )
+
+
+async def _ledger_summary(api: Api) -> dict[str, Any] | None:
+    """Cheap on every view: the tree head and the latest checkpoint's signature, checked here.
+    Re-hashing the whole ledger is on demand (``/ledger``)."""
+    head, checkpoint, key = await gather(
+        api.optional("/v1/ledger/head"),
+        api.optional("/v1/ledger/checkpoints/latest"),
+        api.optional("/v1/ledger/public-key"),
+    )
+    if head is None:
+        return None
+    out: dict[str, Any] = {"head": head, "checkpoint": checkpoint}
+    if checkpoint and key:
+        out["signature_ok"] = proof.verify_signature(
+            checkpoint["note"], checkpoint["signature"], key["public_key"]
+        )
+    return out
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+async def ledger_page(request: Request, session: SessionDep, api: ApiDep) -> HTMLResponse:
+    me, verification, summary = await gather(
+        whoami(api), api.get("/v1/ledger/verify"), _ledger_summary(api)
+    )
+    return render(
+        request, "ledger.html", session, me=me, verification=verification, summary=summary
     )
 
 
