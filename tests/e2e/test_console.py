@@ -192,6 +192,13 @@ async def test_high_risk_journey_evidence_incident_and_audit_package(
     await expect(checks.nth(0)).to_contain_text("Verified")
     await expect(checks.nth(1)).to_contain_text("Verified")
     await shot(page, "evidence-item")
+    await page.get_by_text("Upload a new version").click()
+    await page.get_by_label("File", exact=True).set_input_files(
+        files=FilePayload(name="risk-v2.pdf", mimeType="application/pdf", buffer=b"%PDF-1.4 v2")
+    )
+    await page.get_by_role("button", name="Upload new version").click()
+    await expect(page.locator("section[aria-labelledby=meta-h]")).to_contain_text("v2 · current")
+    await expect(page.locator("section[aria-labelledby=ver-h] tbody tr")).to_have_count(2)
     await page.goto(system_url)
     evidence = page.locator("section[aria-labelledby=ev-h]")
     await expect(evidence).to_contain_text("Risk management file")

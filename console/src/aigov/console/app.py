@@ -713,17 +713,51 @@ async def upload_evidence(
     if file.filename:
         params.append(("filename", file.filename))
 
-    async def chunks() -> AsyncIterator[bytes]:
-        while chunk := await file.read(1 << 16):
-            yield chunk
-
     created = await api.post(
         "/v1/evidence",
         params=params,
-        content=chunks(),
+        content=_chunks(file),
         headers={"content-type": file.content_type or "application/octet-stream"},
     )
     return RedirectResponse(f"/evidence/{created['id']}", status_code=303)
+
+
+@router.post("/evidence/{item_id}/versions")
+async def new_evidence_version(
+    session: SessionDep,
+    api: ApiDep,
+    item_id: uuid.UUID,
+    file: Annotated[UploadFile, File()],
+    next_review: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """A new version keeps the item's metadata; the old one is superseded, never overwritten."""
+    check_csrf(session, csrf)
+    item = await api.get(f"/v1/evidence/{item_id}")
+    params: list[tuple[str, str]] = [("kind", item["kind"]), ("title", item["title"])]
+    if item.get("system_id"):
+        params.append(("system_id", item["system_id"]))
+    params += [("provisions", p) for p in item.get("provisions", [])]
+    params += [("iso_refs", r) for r in item.get("iso_refs", [])]
+    for field in ("placed_on_market", "valid_until"):
+        if item.get(field):
+            params.append((field, item[field]))
+    if next_review:
+        params.append(("next_review", next_review))
+    if file.filename:
+        params.append(("filename", file.filename))
+    created = await api.post(
+        f"/v1/evidence/{item_id}/versions",
+        params=params,
+        content=_chunks(file),
+        headers={"content-type": file.content_type or "application/octet-stream"},
+    )
+    return RedirectResponse(f"/evidence/{created['id']}", status_code=303)
+
+
+async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await file.read(1 << 16):
+        yield chunk
 
 
 @router.get("/evidence/{item_id}", response_class=HTMLResponse)
@@ -744,6 +778,7 @@ async def evidence_item_page(
         item=item,
         versions=items_of(versions),
         check=check,
+        can_upload=can(me, "evidence:write"),
     )
 
 
