@@ -160,7 +160,7 @@ EURLEX = "https://eur-lex.europa.eu/eli/reg/2024/1689/oj"
 OPEN_STATUSES = ("open", "investigating", "mitigated")
 # The API has no count endpoint: per tier the dashboard reads at most this many records and shows
 # "N+" beyond, linking to the filtered list (the page cost stays flat however many systems).
-TIER_CAP = 100
+TIER_CAP = 50
 
 
 def eurlex(reference: str | None) -> str:
