@@ -226,15 +226,13 @@ async def dashboard(
         api.optional("/v1/compliance/roadmap"),
         api.optional("/v1/monitoring/incidents"),
         api.optional("/v1/evidence", params={"status": "current"}),
-        _ledger_summary(api),
+        _ledger_summary(api, request.app.state),
         _exposure(api, turnover_eur, size),
         api.optional("/v1/monitoring/alerts"),
         *[api.optional("/v1/systems", params={"risk_tier": t, "limit": TIER_CAP}) for t in TIERS],
-        api.optional("/v1/systems", params={"limit": 1}),
         api.optional("/v1/rulebook/obligations", params={"as_of": date.today().isoformat()}),
     )
     obligations_page = by_tier.pop()
-    any_system = by_tier.pop()
     tiers: list[tuple[str, float]] = []
     capped = False
     capped_tiers: set[str] = set()
@@ -264,7 +262,6 @@ async def dashboard(
         tiers=tiers,
         capped=capped,
         capped_tiers=capped_tiers,
-        has_systems=bool(items_of(any_system)),
         roadmap=roadmap,
         open_incidents=open_incidents[:10],
         going_stale=going_stale,
@@ -278,13 +275,23 @@ async def dashboard(
     )
 
 
-async def _ledger_summary(api: Api) -> dict[str, Any] | None:
+async def _public_key(api: Api, state: Any) -> dict[str, Any] | None:
+    """The ledger's public key is the platform's, the same for every user: fetched once."""
+    key: dict[str, Any] | None = getattr(state, "ledger_public_key", None)
+    if key is None:
+        key = await api.optional("/v1/ledger/public-key")
+        if key:
+            state.ledger_public_key = key
+    return key
+
+
+async def _ledger_summary(api: Api, state: Any) -> dict[str, Any] | None:
     """Cheap on every view: the tree head and the latest checkpoint's signature, checked here.
     Re-hashing the whole ledger is on demand (``/ledger``)."""
     head, checkpoint, key = await gather(
         api.optional("/v1/ledger/head"),
         api.optional("/v1/ledger/checkpoints/latest"),
-        api.optional("/v1/ledger/public-key"),
+        _public_key(api, state),
     )
     if head is None:
         return None
@@ -299,7 +306,7 @@ async def _ledger_summary(api: Api) -> dict[str, Any] | None:
 @router.get("/ledger", response_class=HTMLResponse)
 async def ledger_page(request: Request, session: SessionDep, api: ApiDep) -> HTMLResponse:
     me, verification, summary = await gather(
-        whoami(api), api.get("/v1/ledger/verify"), _ledger_summary(api)
+        whoami(api), api.get("/v1/ledger/verify"), _ledger_summary(api, request.app.state)
     )
     return render(
         request, "ledger.html", session, me=me, verification=verification, summary=summary
