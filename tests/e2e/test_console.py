@@ -192,6 +192,11 @@ async def test_high_risk_journey_evidence_incident_and_audit_package(
     await expect(checks.nth(0)).to_contain_text("Verified")
     await expect(checks.nth(1)).to_contain_text("Verified")
     await shot(page, "evidence-item")
+    async with page.expect_download() as file_info:
+        await page.get_by_role("link", name="Download the file").click()
+    saved = tmp_path / "risk.pdf"
+    await (await file_info.value).save_as(str(saved))
+    assert saved.read_bytes() == b"%PDF-1.4 risk"
     await page.get_by_text("Upload a new version").click()
     await page.get_by_label("File", exact=True).set_input_files(
         files=FilePayload(name="risk-v2.pdf", mimeType="application/pdf", buffer=b"%PDF-1.4 v2")

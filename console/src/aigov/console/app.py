@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -834,18 +834,29 @@ async def sign_checkpoint(
 
 @router.get("/evidence/{item_id}/content")
 async def evidence_content(api: ApiDep, item_id: uuid.UUID) -> Response:
-    item, body = await gather(
-        api.get(f"/v1/evidence/{item_id}"), api.get(f"/v1/evidence/{item_id}/content")
-    )
-    return _download(body, item.get("filename") or f"{item_id}.bin", item.get("media_type"))
+    item = await api.get(f"/v1/evidence/{item_id}")
+    upstream, body = await api.stream(f"/v1/evidence/{item_id}/content")
+    return _streamed(upstream, body, item.get("filename") or f"{item_id}.bin")
 
 
 @router.get("/audit/package")
 async def audit_package(api: ApiDep, system_id: str = "") -> Response:
     params = {"system_id": system_id} if system_id else {}
-    body = await api.get("/v1/audit/package", params=params)
-    name = f"audit-package-{system_id or 'organisation'}.zip"
-    return _download(body, name, "application/zip")
+    upstream, body = await api.stream("/v1/audit/package", params=params)
+    return _streamed(upstream, body, f"audit-package-{system_id or 'organisation'}.zip")
+
+
+def _streamed(upstream: httpx.Response, body: AsyncIterator[bytes], filename: str) -> Response:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", filename)[:120]
+    headers = {"content-disposition": f'attachment; filename="{safe}"'}
+    for name in ("content-length", "content-encoding"):
+        if name in upstream.headers:
+            headers[name] = upstream.headers[name]
+    return StreamingResponse(
+        body,
+        media_type=upstream.headers.get("content-type", "application/octet-stream"),
+        headers=headers,
+    )
 
 
 @router.get("/soa")
