@@ -6,6 +6,7 @@ same scopes (an auditor's edit is refused by the API even if a page offered it).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -39,6 +40,29 @@ class Api:
         if response.headers.get("content-type", "").startswith("application/json"):
             return response.json()
         return response.content
+
+    async def stream(self, path: str, **kwargs: Any) -> tuple[httpx.Response, AsyncIterator[bytes]]:
+        """GET whose body is passed on chunk by chunk (audit packages, evidence files): the
+        console never holds a whole file in memory."""
+        request = self._client.build_request("GET", path, headers=self._headers, **kwargs)
+        response = await self._client.send(request, stream=True)
+        if response.status_code >= 400:
+            await response.aread()
+            await response.aclose()
+            try:
+                problem = response.json()
+            except ValueError:
+                problem = {"title": response.reason_phrase, "status": response.status_code}
+            raise ApiError(response.status_code, problem)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in response.aiter_raw():
+                    yield chunk
+            finally:
+                await response.aclose()
+
+        return response, body()
 
     async def get(self, path: str, **kwargs: Any) -> Any:
         return await self.request("GET", path, **kwargs)
