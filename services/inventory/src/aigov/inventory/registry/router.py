@@ -32,6 +32,7 @@ from aigov.inventory.registry.signature import verify_mlflow, verify_token
 from aigov.inventory.system import service as systems
 from aigov.inventory.system.schemas import SystemRead
 from aigov.shared.deps import SessionDep
+from aigov.shared.params import OrganisationIdPath
 from aigov.shared.problems import PROBLEM_RESPONSES, DomainError, problem_response
 from aigov.shared.tenancy import CallerContext, Unauthorized, requires
 
@@ -181,7 +182,7 @@ async def _reject(
     request: Request,
     session: SessionDep,
     provider: Provider,
-    organisation_id: str,
+    organisation_id: OrganisationIdPath,
     body: bytes,
     headers: dict[str, str],
     header_delivery: str | None,
@@ -219,7 +220,10 @@ def _accepted(body: IngestAccepted) -> Response:
 
 @router.post("/mlflow/{organisation_id}", status_code=202, response_model=IngestAccepted)
 async def ingest_mlflow(
-    organisation_id: str, request: Request, session: SessionDep, settings: SettingsDep
+    organisation_id: OrganisationIdPath,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """MLflow 3.x model-registry webhooks (HMAC-signed)."""
     return await _receive(
@@ -229,7 +233,10 @@ async def ingest_mlflow(
 
 @router.post("/sagemaker/{organisation_id}", status_code=202, response_model=IngestAccepted)
 async def ingest_sagemaker(
-    organisation_id: str, request: Request, session: SessionDep, settings: SettingsDep
+    organisation_id: OrganisationIdPath,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """SageMaker Model Package State Change events from an EventBridge API destination."""
     return await _receive(
@@ -239,7 +246,10 @@ async def ingest_sagemaker(
 
 @router.post("/azureml/{organisation_id}", status_code=202, response_model=IngestAccepted)
 async def ingest_azureml(
-    organisation_id: str, request: Request, session: SessionDep, settings: SettingsDep
+    organisation_id: OrganisationIdPath,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """Azure Machine Learning events from Event Grid (Event Grid or CloudEvents schema)."""
     return await _receive(
@@ -249,7 +259,10 @@ async def ingest_azureml(
 
 @router.post("/cloudevents/{organisation_id}", status_code=202, response_model=IngestAccepted)
 async def ingest_cloudevents(
-    organisation_id: str, request: Request, session: SessionDep, settings: SettingsDep
+    organisation_id: OrganisationIdPath,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """Any CloudEvents 1.0 sender, structured, batch or binary HTTP mode."""
     return await _receive(
@@ -264,7 +277,9 @@ async def ingest_cloudevents(
         200: {"description": "Allowed; see the WebHook-Allowed-Origin header", "content": {}}
     },
 )
-async def webhook_handshake(provider: Provider, organisation_id: str, request: Request) -> Response:
+async def webhook_handshake(
+    provider: Provider, organisation_id: OrganisationIdPath, request: Request
+) -> Response:
     """CloudEvents HTTP webhook abuse protection (used by Event Grid's CloudEvents schema)."""
     origin = request.headers.get("webhook-request-origin", "*")
     return Response(status_code=200, headers={"WebHook-Allowed-Origin": origin})
