@@ -306,3 +306,17 @@ async def test_dev_mode_only_without_credentials(tmp_path: Path) -> None:
 async def test_client_cannot_send_a_context_to_gateway_routes(tmp_path: Path, header: str) -> None:
     async with serve_gateway(gateway_settings(tmp_path)) as (_, client):
         assert_problem(await client.get(KEYS, headers={header: "forged.token"}), 401)
+
+
+def test_upload_limit_covers_the_api_and_the_console_evidence_forms() -> None:
+    from aigov.gateway.app import body_limit
+    from aigov.gateway.config import GatewaySettings
+
+    settings = GatewaySettings(max_body_bytes=10, max_upload_bytes=1000)
+    limit = body_limit(settings)
+    assert limit({"method": "POST", "path": "/v1/evidence"}) == 1000
+    assert limit({"method": "POST", "path": "/evidence"}) == 1000
+    assert limit({"method": "POST", "path": "/evidence/abc/versions"}) == 1000
+    assert limit({"method": "POST", "path": "/v1/systems"}) == 10
+    assert limit({"method": "POST", "path": "/systems"}) == 10
+    assert limit({"method": "GET", "path": "/evidence"}) == 10

@@ -60,13 +60,16 @@ EXPOSED_HEADERS = [
 def body_limit(settings: GatewaySettings) -> Callable[[Scope], int]:
     def limit_for(scope: Scope) -> int:
         path: str = scope.get("path", "")
-        if (
-            scope.get("method") in UPLOAD_METHODS
-            and path.startswith("/v1/")
-            and service_for(path[len("/v1/") :]) == "evidence"
-        ):
-            return settings.max_upload_bytes
-        return settings.max_body_bytes
+        if scope.get("method") not in UPLOAD_METHODS:
+            return settings.max_body_bytes
+        api_upload = path.startswith("/v1/") and service_for(path[len("/v1/") :]) == "evidence"
+        # The console's evidence forms stream on to the same evidence API.
+        console_upload = path == "/evidence" or (
+            path.startswith("/evidence/") and path.endswith("/versions")
+        )
+        return (
+            settings.max_upload_bytes if api_upload or console_upload else settings.max_body_bytes
+        )
 
     return limit_for
 
