@@ -56,6 +56,13 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to tell work from waiting on a busy
+    machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -108,7 +115,7 @@ async def run(database_url: str, bootstrap: str) -> None:
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.1)
-            await bench_ingest(factory, client)
+            await bench_ingest(factory, client, server.pid)
             await bench_list(factory, client)
     finally:
         server.send_signal(signal.SIGINT)
@@ -117,7 +124,7 @@ async def run(database_url: str, bootstrap: str) -> None:
 
 
 async def bench_ingest(
-    factory: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+    factory: async_sessionmaker[AsyncSession], client: httpx.AsyncClient, server_pid: int
 ) -> None:
     headers = caller()
     r = await client.put("/v1/ingest/secrets/mlflow", json={"secret": SECRET}, headers=headers)
@@ -184,6 +191,7 @@ async def bench_ingest(
             )
         return int(n or 0)
 
+    cpu_before = cpu_seconds(server_pid)
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     accepted_at = time.perf_counter()
@@ -192,6 +200,7 @@ async def bench_ingest(
             raise RuntimeError(f"only {done}/{DELIVERIES} applied after 600 s")
         await asyncio.sleep(0.05)
     applied_at = time.perf_counter()
+    cpu = cpu_seconds(server_pid) - cpu_before
     say(
         f"registry deliveries: {DELIVERIES} signed MLflow webhooks (model_version.created), "
         f"{CONCURRENCY} concurrent clients, {MODELS} models each linked to a system"
@@ -205,6 +214,11 @@ async def bench_ingest(
     say(
         f"  HTTP receipt -> applied to the system       {DELIVERIES / (applied_at - start):7.1f}"
         f"/s  ({applied_at - start:.2f} s for all {DELIVERIES})"
+    )
+    say(
+        f"  service CPU: {cpu:.1f} s for receipt+publish+apply = {cpu / DELIVERIES * 1000:.1f} ms "
+        f"per delivery (~{DELIVERIES / cpu:.0f} deliveries per CPU-second); machine load "
+        f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
 
 

@@ -14,4 +14,5 @@ def caller_headers(
         subject="tests",
         scopes=frozenset(SCOPES) if scopes is None else scopes,
     )
-    return {CONTEXT_HEADER: sign_context(ctx, ServiceSettings().internal_secret)}
+    # The gateway signs each request for 60 s; tests reuse headers across slow runs, so longer.
+    return {CONTEXT_HEADER: sign_context(ctx, ServiceSettings().internal_secret, ttl_s=3600)}

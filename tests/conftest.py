@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,17 +26,21 @@ def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres() -> Iterator[str]:
     """A real PostgreSQL server for the whole run; yields its admin DSN."""
     if external := os.environ.get("AIGOV_TEST_POSTGRES_URL"):
         yield external
         return
-    server = PostgresServer.create(Path(tmp_path_factory.mktemp("pg")))
+    # Not under pytest's temp root: each pytest session resets that root to mode 0700, which
+    # would lock the `postgres` user out of a server started by a concurrent session.
+    data_dir = Path(tempfile.mkdtemp(prefix="aigov-pg-"))
+    server = PostgresServer.create(data_dir)
     server.start()
     try:
         yield server.admin_dsn
     finally:
         server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,5 +23,8 @@ async def evidence_db(tmp_path: Path) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture
-async def inventory_db(tmp_path: Path) -> async_sessionmaker[AsyncSession]:
-    return await migrated_sqlite(tmp_path, "aigov.inventory:migrations")
+async def inventory_db(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    factory = await migrated_sqlite(tmp_path, "aigov.inventory:migrations")
+    yield factory
+    # Close the aiosqlite threads while the test's event loop is still running.
+    await factory.kw["bind"].dispose()

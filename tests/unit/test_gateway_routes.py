@@ -33,6 +33,7 @@ from aigov.gateway.routes import service_for
         ("rulebook/obligations", "classifier"),
         ("penalties", "classifier"),
         ("assessments/fria/123", "classifier"),
+        ("assessments/other", None),
         ("classificationsx", None),
         ("monitoring/systems", "monitoring"),
         ("monitoring/incidents/123/assessment", "monitoring"),

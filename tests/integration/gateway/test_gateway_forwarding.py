@@ -28,14 +28,17 @@ async def echo(request: Request) -> Response:
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-    return JSONResponse(
+    response = JSONResponse(
         {
             "path": request.url.path,
+            "raw_path": request.scope["raw_path"].decode(),
             "query": request.url.query,
             "headers": dict(request.headers),
             "received": size,
         }
     )
+    response.set_cookie("upstream-session", "for-this-caller-only")
+    return response
 
 
 async def download(_: Request) -> Response:
@@ -100,6 +103,17 @@ async def test_forwarded_headers_context_and_webhooks(tmp_path: Path) -> None:
         assert "x-api-key" not in forwarded  # credentials stop at the gateway
         assert forwarded["x-request-id"] == "req-1"
         assert forwarded["accept"] == "application/json"
+        assert "upstream-session" in seen.headers["set-cookie"]  # passed back to its caller...
+        # Paths go on as the client encoded them; none climbs out of /v1 on the service.
+        encoded = await gw.get("/v1/systems/a%2Fb", headers={"x-api-key": key})
+        assert encoded.json()["raw_path"] == "/v1/systems/a%2Fb"
+        for sneaky in ("/v1/systems/%2E%2E/%2E%2E/metrics", "/v1/systems/%2e%2e/x"):
+            climbed = await gw.get(sneaky, headers={"x-api-key": key})
+            assert climbed.status_code == 404
+            assert climbed.headers["content-type"] == "application/problem+json"
+        gw.cookies.clear()  # this test client is the caller: it sends nothing itself
+        again = await gw.get("/v1/systems", headers={"x-api-key": key})
+        assert "cookie" not in again.json()["headers"]  # ...and never kept by the gateway
         caller = verify_context(forwarded[CONTEXT_HEADER], app.state.settings.internal_secret)
         assert caller.organisation_id == "org-a"
         assert caller.role == "viewer"
@@ -151,6 +165,9 @@ async def test_streaming_problems_and_timeouts(tmp_path: Path) -> None:
         assert stored.status_code == 200, stored.text
         assert stored.json()["received"] == 40 * 65_536
         assert "transfer-encoding" in stored.json()["headers"]  # streamed, never buffered
+        replaced = await gw.put("/v1/ledger/items/1", content=upload(), headers=key)
+        assert replaced.json()["received"] == 40 * 65_536
+        assert "transfer-encoding" in replaced.json()["headers"]  # idempotent, still streamed
 
         got = await gw.get("/v1/ledger/download", headers=key)
         assert got.status_code == 200

@@ -268,3 +268,19 @@ async def test_bulk_import(client: httpx.AsyncClient) -> None:
         "/v1/systems/import", content="{", headers={**as_user(), "Content-Type": "application/json"}
     )
     assert unreadable.status_code == 400
+
+
+async def test_concurrent_writers_with_one_etag(client: httpx.AsyncClient) -> None:
+    created = (await client.post("/v1/systems", json=SYSTEM, headers=as_user())).json()
+    path = f"/v1/systems/{created['id']}"
+    results = await asyncio.gather(
+        *(
+            client.patch(
+                path, json={"description": f"writer {i}"}, headers={**as_user(), "If-Match": '"r1"'}
+            )
+            for i in range(4)
+        )
+    )
+    assert sorted(r.status_code for r in results) == [200, 412, 412, 412]
+    revisions = (await client.get(f"{path}/revisions", headers=as_user())).json()["items"]
+    assert [r["revision"] for r in revisions] == [2, 1]

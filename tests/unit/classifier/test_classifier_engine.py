@@ -651,3 +651,32 @@ def test_unknown_annex_i_exception_keeps_high_risk_and_asks() -> None:
     result = run(data)
     assert result.high_risk.route == "annex_i_a"
     assert result.missing_facts == ["annex_i.third_party_only_non_safety_reasons"]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (
+            "provider",
+            {"art9_risk_management", "art43_conformity_assessment", "art49_1_registration"},
+        ),
+        ("deployer", {"art26_1_use_per_instructions", "art26_11_inform_persons"}),
+        ("importer", {"art23_importer"}),
+        ("distributor", {"art24_distributor"}),
+        ("authorised_representative", {"art22_authorised_representative", "art49_1_registration"}),
+        ("product_manufacturer", set()),  # Annex III: no Art. 25(3) shift
+    ],
+)
+def test_obligations_by_role_for_an_annex_iii_system(role: str, expected: set[str]) -> None:
+    result = run(baseline(use__education_proctoring=True, org__roles=[role]))
+    ids = {o.id for o in result.obligations}
+    assert expected <= ids
+    for item in result.obligations:
+        assert role in item.roles or item.id == "art4_ai_literacy"
+    if role in ("importer", "distributor", "authorised_representative", "product_manufacturer"):
+        assert "art9_risk_management" not in ids
+
+
+def test_non_eu_provider_must_appoint_a_representative() -> None:
+    result = run(baseline(use__education_proctoring=True, org__established_outside_eu=True))
+    assert obligation(result, "art22_1_appoint_representative") is not None

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 from scipy import stats
 
-from aigov.monitoring.drift.engine import DriftOptions, FeatureData, dataset_drift, feature_drift
+from aigov.monitoring.drift.engine import (
+    DriftInputError,
+    DriftOptions,
+    FeatureData,
+    dataset_drift,
+    feature_drift,
+)
 from aigov.monitoring.drift.quality import bias, degradation, performance
 
 
@@ -86,3 +94,26 @@ def test_constant_feature_does_not_crash() -> None:
     same = feature_drift(FeatureData("k", "numeric", np.ones(2000), np.ones(2000)))
     assert same.status == "ok"
     assert same.drifted is False
+
+
+def test_lazy_features_give_the_same_result_and_duplicates_are_refused() -> None:
+    rng = np.random.default_rng(9)
+    columns = [(f"f{i}", rng.normal(0, 1, 3000), rng.normal(0.1 * i, 1, 3000)) for i in range(6)]
+    eager = dataset_drift(
+        [FeatureData(n, "numeric", r, c) for n, r, c in columns], DriftOptions(workers=2)
+    )
+    produced: list[str] = []
+
+    def lazy() -> Iterator[FeatureData]:
+        for n, r, c in columns:
+            produced.append(n)
+            yield FeatureData(n, "numeric", r, c)
+
+    result = dataset_drift(lazy(), DriftOptions(workers=2))
+    assert [f.score for f in result.features] == [f.score for f in eager.features]
+    assert produced == [n for n, _, _ in columns]
+    twice = [FeatureData("x", "numeric", columns[0][1], columns[0][2])] * 2
+    with pytest.raises(DriftInputError, match="twice"):
+        dataset_drift(twice)
+    with pytest.raises(DriftInputError, match="no features"):
+        dataset_drift([])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.cookiejar
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -69,6 +70,12 @@ def body_limit(settings: GatewaySettings) -> Callable[[Scope], int]:
     return limit_for
 
 
+def no_cookie_jar() -> http.cookiejar.CookieJar:
+    """The upstream clients are shared by every caller: a cookie one answer sets must never
+    ride along on someone else's request, so they keep none (the caller's own pass through)."""
+    return http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+
+
 def oidc_config(settings: GatewaySettings) -> OidcConfig | None:
     if not settings.oidc_issuer:
         return None
@@ -104,7 +111,7 @@ def create_app(
         session_factory = create_session_factory(engine)
         timeout = httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s)
         clients = {
-            name: httpx.AsyncClient(base_url=url, timeout=timeout)
+            name: httpx.AsyncClient(base_url=url, timeout=timeout, cookies=no_cookie_jar())
             for name, url in settings.service_urls().items()
         }
         oidc_client = httpx.AsyncClient(timeout=5.0, transport=oidc_transport)

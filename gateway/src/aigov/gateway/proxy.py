@@ -80,8 +80,15 @@ def _forward_headers(
 )
 async def forward(path: str, request: Request) -> Response:
     service = service_for(path)
-    if service is None:
+    # Dot segments (also percent-encoded ones, decoded by now) would climb out of /v1 on the
+    # service once a URL library normalises them.
+    if service is None or any(segment in (".", "..") for segment in path.split("/")):
         raise NotFound(f"no API at /v1/{path}")
+    # Forward the path as the client encoded it (an encoded "/" stays inside its segment).
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    upstream_url = raw_path.decode("latin-1")
+    if request.url.query:
+        upstream_url += "?" + request.url.query
     settings: GatewaySettings = request.app.state.settings
     authenticator = get_authenticator(request)
     public = is_public(path)
@@ -99,15 +106,19 @@ async def forward(path: str, request: Request) -> Response:
         add_response_headers(request, {"Retry-After": str(exc.retry_after_s)})
         raise
     client: httpx.AsyncClient = request.app.state.clients[service]
-    retries = settings.connect_retries if request.method in IDEMPOTENT else 0
-    # A body that may need re-sending is read once; other bodies stream straight through.
+    # Only small bodies are kept for a retry: a large upload (even an idempotent PUT) streams
+    # straight through and is not retried, so it never sits in the gateway's memory.
+    declared = request.headers.get("content-length", "")
+    small = "transfer-encoding" not in request.headers and (
+        not declared or (declared.isdigit() and int(declared) <= settings.max_body_bytes)
+    )
+    retries = settings.connect_retries if request.method in IDEMPOTENT and small else 0
     body: bytes | None = await request.body() if retries else None
     headers = _forward_headers(request, token, keep_credentials=public)
     for attempt in range(retries + 1):
         upstream = client.build_request(
             request.method,
-            "/v1/" + path,
-            params=request.url.query,
+            upstream_url,
             headers=headers,
             content=body if body is not None else request.stream(),
         )

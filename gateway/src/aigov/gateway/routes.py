@@ -15,7 +15,7 @@ ROUTE_TABLE: tuple[tuple[str, str], ...] = (
     (r"questionnaires(/.*)?", "classifier"),
     (r"rulebook(/.*)?", "classifier"),
     (r"penalties(/.*)?", "classifier"),
-    (r"assessments(/.*)?", "classifier"),
+    (r"assessments/fria(/.*)?", "classifier"),
     (r"monitoring(/.*)?", "monitoring"),
     (r"ledger(/.*)?", "evidence"),
     (r"evidence(/.*)?", "evidence"),

@@ -19,7 +19,7 @@ class SystemClassifiedV1(EventPayload):
     classification_id: uuid.UUID
     risk_tier: RiskTier
     high_risk_route: Literal["annex_i", "annex_iii"] | None = None
-    transparency_duties: list[str] = []  # Art. 50 paragraphs that apply, e.g. "art50.1"
+    transparency_duties: list[str] = []  # Art. 50 duty ids that apply, e.g. "art50_1"
     gpai: bool = False
     systemic_risk: bool = False
     legal_basis: list[str] = []  # e.g. "Art. 6(2)", "Annex III point 4(a)"

@@ -452,7 +452,10 @@ def _obligations(
     rb = run.rb
     iso = rb.files["iso42001"]
     titles = {**{str(k): v for k, v in iso["clauses"].items()}, **iso["controls"]}
-    transitional = rb.files["timeline"]["transitional"]
+    # Transitional rules depend on the facts only: evaluate each once, not per obligation.
+    transitional = [
+        (rule, evaluate(rule["when"], facts)) for rule in rb.files["timeline"]["transitional"]
+    ]
     results: list[ObligationResult] = []
     for item in rb.obligations:
         holders = sorted(set(item["roles"]) & roles)
@@ -466,10 +469,9 @@ def _obligations(
         start = _start_date(rb, item["applies_from"], high.route)
         status: Literal["applies", "not_yet_applicable", "suspended"] = "applies"
         transitional_note: str | None = None
-        for rule in transitional:
+        for rule, verdict in transitional:
             if rule["applies_to_group"] != item["group"]:
                 continue
-            verdict = evaluate(rule["when"], facts)
             if verdict.value is None:
                 run.missing |= verdict.missing
                 continue

@@ -257,7 +257,13 @@ async def ingest_cloudevents(
     )
 
 
-@router.options("/{provider}/{organisation_id}")
+@router.options(
+    "/{provider}/{organisation_id}",
+    response_class=Response,
+    responses={
+        200: {"description": "Allowed; see the WebHook-Allowed-Origin header", "content": {}}
+    },
+)
 async def webhook_handshake(provider: Provider, organisation_id: str, request: Request) -> Response:
     """CloudEvents HTTP webhook abuse protection (used by Event Grid's CloudEvents schema)."""
     origin = request.headers.get("webhook-request-origin", "*")

@@ -152,13 +152,14 @@ async def _linked_systems(
     found: dict[uuid.UUID, AISystem] = {}
     if wanted:
         try:
-            system = await session.get(AISystem, uuid.UUID(wanted.strip()))
+            system = await session.get(AISystem, uuid.UUID(wanted.strip()), with_for_update=True)
         except ValueError:
             system = None
         if system is not None and system.organisation_id == organisation_id:
             found[system.id] = system
     listed = await session.scalars(
-        select(AISystem).where(
+        select(AISystem)
+        .where(
             AISystem.id.in_(
                 select(SystemAttribute.system_id).where(
                     SystemAttribute.organisation_id == organisation_id,
@@ -167,6 +168,8 @@ async def _linked_systems(
                 )
             )
         )
+        .order_by(AISystem.id)
+        .with_for_update()
     )
     for system in listed:
         found[system.id] = system

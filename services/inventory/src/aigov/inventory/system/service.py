@@ -343,7 +343,9 @@ async def update_system(
     if_match: str | None,
     actor: str,
 ) -> AISystem:
-    system = await get_system(session, organisation_id=organisation_id, system_id=system_id)
+    system = await get_system(
+        session, organisation_id=organisation_id, system_id=system_id, for_update=True
+    )
     check_if_match(system, if_match)
     if system.status == "retired":
         raise Conflict("a retired system cannot be changed")
@@ -361,7 +363,9 @@ async def retire_system(
     actor: str,
     reason: str | None,
 ) -> AISystem:
-    system = await get_system(session, organisation_id=organisation_id, system_id=system_id)
+    system = await get_system(
+        session, organisation_id=organisation_id, system_id=system_id, for_update=True
+    )
     check_if_match(system, if_match)
     if system.status == "retired":
         raise Conflict("the system is already retired")
@@ -392,9 +396,13 @@ async def retire_system(
 
 
 async def get_system(
-    session: AsyncSession, *, organisation_id: str, system_id: uuid.UUID
+    session: AsyncSession, *, organisation_id: str, system_id: uuid.UUID, for_update: bool = False
 ) -> AISystem:
-    system = await session.get(AISystem, system_id)
+    """``for_update`` locks the row (PostgreSQL), so a concurrent writer holding the same ETag
+    waits, then sees the new revision and gets 412 instead of a lost update."""
+    system = await session.get(
+        AISystem, system_id, with_for_update=for_update, populate_existing=for_update
+    )
     # Another organisation's system answers exactly like a missing one.
     if system is None or system.organisation_id != organisation_id:
         raise NotFound(f"AI system {system_id} is not registered")

@@ -24,8 +24,9 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -449,22 +450,37 @@ def feature_drift(feature: FeatureData, opts: DriftOptions | None = None) -> Fea
 
 
 def dataset_drift(
-    features: Sequence[FeatureData], opts: DriftOptions | None = None
+    features: Iterable[FeatureData], opts: DriftOptions | None = None
 ) -> DatasetDrift:
-    """Every feature's drift and the dataset verdict: drifted share >= ``drift_share``."""
+    """Every feature's drift and the dataset verdict: drifted share >= ``drift_share``.
+
+    ``features`` may be a lazy iterable: at most ``workers`` features are taken at a time, so a
+    caller that produces one column at a time never holds the whole dataset.
+    """
     opts = opts or DriftOptions()
-    if not features:
-        raise DriftInputError("no features to compare")
-    names = [f.name for f in features]
-    if len(set(names)) != len(names):
-        raise DriftInputError("feature names must be unique")
-    workers = opts.workers or min(len(features), os.cpu_count() or 1)
-    if workers > 1 and len(features) > 1:
+    workers = max(1, opts.workers or os.cpu_count() or 1)
+    results: list[FeatureDrift] = []
+    names: set[str] = set()
+
+    def checked(feature: FeatureData) -> FeatureData:
+        if feature.name in names:
+            raise DriftInputError(f"feature {feature.name!r} appears twice")
+        names.add(feature.name)
+        return feature
+
+    if workers == 1:
+        results = [feature_drift(checked(f), opts) for f in features]
+    else:
         # numpy sorts, searches and reductions release the GIL: threads use every core.
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda f: feature_drift(f, opts), features))
-    else:
-        results = [feature_drift(f, opts) for f in features]
+            pending: deque[Future[FeatureDrift]] = deque()
+            for feature in features:
+                pending.append(pool.submit(feature_drift, checked(feature), opts))
+                if len(pending) >= workers:
+                    results.append(pending.popleft().result())
+            results.extend(f.result() for f in pending)
+    if not results:
+        raise DriftInputError("no features to compare")
     evaluated = [r for r in results if r.status == "ok"]
     if not evaluated:
         return DatasetDrift(

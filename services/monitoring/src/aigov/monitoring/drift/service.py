@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -127,6 +128,11 @@ def build_features(
     return features, missing
 
 
+def _finite(row: dict[str, Any]) -> dict[str, Any]:
+    """JSON (and PostgreSQL's JSON above all) has no NaN or infinity: store them as null."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()}
+
+
 async def run_drift(
     session: AsyncSession,
     *,
@@ -149,7 +155,7 @@ async def run_drift(
         result = await asyncio.to_thread(engine.dataset_drift, data, options)
     except engine.DriftInputError as exc:
         raise Unprocessable(str(exc)) from exc
-    details = [f.as_dict() for f in result.features]
+    details = [_finite(f.as_dict()) for f in result.features]
     summary: dict[str, Any] = {
         "status": result.status,
         "dataset_drift": result.dataset_drift,

@@ -6,7 +6,10 @@ Revises: 0001
 Create Date: 2026-11-27
 """
 
+import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -162,6 +165,111 @@ def upgrade() -> None:
         ["organisation_id", "registry", "name"],
         unique=True,
     )
+    _backfill()
+
+
+def _record(name: str, purpose: str, owner: str) -> dict[str, Any]:
+    # The SystemRecord defaults as of this revision (a migration must not import app code).
+    return {
+        "name": name,
+        "description": "",
+        "intended_purpose": purpose,
+        "roles": [],
+        "lifecycle_stage": "inception",
+        "business_owner": owner,
+        "technical_owner": None,
+        "countries": [],
+        "affects_natural_persons": False,
+        "affects_employees": False,
+        "affects_public": False,
+        "affects_vulnerable_groups": False,
+        "processes_personal_data": False,
+        "processes_special_category_data": False,
+        "processes_biometric_data": False,
+        "human_oversight": "human_in_the_loop",
+        "autonomy": "assistive",
+        "safety_component_of_product": False,
+        "models": [],
+        "gpai_models": [],
+        "suppliers": [],
+        "deployments": [],
+        "tags": [],
+        "external_ids": {},
+        "extra_facts": {},
+    }
+
+
+def _backfill() -> None:
+    """Systems registered under revision 0001 get a full record, a filter row and revision 1."""
+    systems = sa.table(
+        "ai_system",
+        sa.column("id", sa.Uuid()),
+        sa.column("organisation_id", sa.String()),
+        sa.column("name", sa.String()),
+        sa.column("intended_purpose", sa.Text()),
+        sa.column("owner", sa.String()),
+        sa.column("record", sa.JSON()),
+        sa.column("search_text", sa.Text()),
+        sa.column("created_at", TZ),
+    )
+    attributes = sa.table(
+        "system_attribute",
+        sa.column("system_id", sa.Uuid()),
+        sa.column("kind", sa.String()),
+        sa.column("value", sa.String()),
+        sa.column("organisation_id", sa.String()),
+    )
+    revisions = sa.table(
+        "system_revision",
+        sa.column("id", sa.Uuid()),
+        sa.column("system_id", sa.Uuid()),
+        sa.column("organisation_id", sa.String()),
+        sa.column("revision", sa.Integer()),
+        sa.column("actor", sa.String()),
+        sa.column("action", sa.String()),
+        sa.column("changes", sa.JSON()),
+        sa.column("snapshot", sa.JSON()),
+        sa.column("created_at", TZ),
+    )
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(
+            systems.c.id,
+            systems.c.organisation_id,
+            systems.c.name,
+            systems.c.intended_purpose,
+            systems.c.owner,
+            systems.c.created_at,
+        )
+    ).all()
+    for row in rows:
+        record = _record(row.name, row.intended_purpose, row.owner)
+        bind.execute(
+            systems.update()
+            .where(systems.c.id == row.id)
+            .values(
+                record=record,
+                search_text=" ".join([row.name, row.intended_purpose, row.owner]).lower(),
+            )
+        )
+        bind.execute(
+            attributes.insert().values(
+                system_id=row.id, kind="owner", value=row.owner, organisation_id=row.organisation_id
+            )
+        )
+        bind.execute(
+            revisions.insert().values(
+                id=uuid.uuid4(),
+                system_id=row.id,
+                organisation_id=row.organisation_id,
+                revision=1,
+                actor="migration",
+                action="registered",
+                changes=[],
+                snapshot=record,
+                created_at=row.created_at or datetime.now(UTC),
+            )
+        )
 
 
 def downgrade() -> None:
