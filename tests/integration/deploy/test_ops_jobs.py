@@ -1,8 +1,4 @@
-"""What the chart's hook Jobs run, against the real PostgreSQL and Kafka: the same command line.
-
-`create-topics` is not run here against the session broker: creating every aigov topic up front
-makes tests/integration/monitoring/test_monitoring_flow.py fail (reported to the lead).
-"""
+"""What the chart's hook Jobs run, against the real PostgreSQL and Kafka: the same command line."""
 
 from __future__ import annotations
 
@@ -11,9 +7,11 @@ import os
 import sys
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 
 from aigov.shared.db import create_engine
+from aigov.shared.topics import ALL_TOPICS, with_dlqs
 
 pytestmark = pytest.mark.integration
 
@@ -51,6 +49,26 @@ async def test_migration_job_command_upgrades_a_postgresql_database(database_url
     code, out = await run_ops(
         "migrate", "classifier", env={"CLASSIFIER_DATABASE_URL": database_url}
     )
+    assert code == 0, out
+
+
+async def test_topics_job_command_creates_every_topic_and_dlq(kafka: str) -> None:
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "KAFKA_SECURITY_PROTOCOL": "PLAINTEXT",
+        "AIGOV_TOPIC_PARTITIONS": "2",
+        "AIGOV_TOPIC_REPLICATION_FACTOR": "1",
+    }
+    code, out = await run_ops("create-topics", env=env)
+    assert code == 0, out
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+    finally:
+        await admin.close()
+    assert set(with_dlqs(ALL_TOPICS)) <= existing
+    code, out = await run_ops("create-topics", env=env)
     assert code == 0, out
 
 
