@@ -138,3 +138,19 @@ async def until_status(client: httpx.AsyncClient, status: int, timeout: float = 
             return
         await asyncio.sleep(0.5)
     raise AssertionError(f"/readyz never answered {status}")
+
+
+async def test_gateway_stays_in_rotation_while_services_are_down(tmp_path: Path) -> None:
+    dead = "http://127.0.0.1:9"
+    settings = GatewaySettings(
+        inventory_url=dead,
+        classifier_url=dead,
+        monitoring_url=dead,
+        evidence_url=dead,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+    )
+    async with running(create_gateway(settings)) as client:
+        own = await client.get("/readyz", params={"scope": "self"})
+        assert own.status_code == 200, own.text
+        assert own.json()["checks"] == {"database": "ok"}
+        assert (await client.get("/readyz")).status_code == 503  # the platform as a whole

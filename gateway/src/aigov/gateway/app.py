@@ -145,7 +145,7 @@ def create_app(
         )
         add_readiness_check(app, "database", lambda: ping(engine))
         for name, client in clients.items():
-            add_readiness_check(app, name, service_readiness_check(client, name))
+            add_readiness_check(app, name, service_readiness_check(client, name), downstream=True)
         await app.state.openapi.refresh()
         fill_in = asyncio.create_task(app.state.openapi.fill_in())
         try:

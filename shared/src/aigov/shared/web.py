@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
@@ -91,16 +91,26 @@ def create_base_app(
     return app
 
 
-def add_readiness_check(app: FastAPI, name: str, check: ReadinessCheck) -> None:
-    app.state.readiness_checks[name] = check
+def add_readiness_check(
+    app: FastAPI, name: str, check: ReadinessCheck, *, downstream: bool = False
+) -> None:
+    """``downstream`` checks (the gateway's services) are left out of ``/readyz?scope=self``."""
+    app.state.readiness_checks[name] = (check, downstream)
 
 
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def readyz(request: Request) -> Response:
-    checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
+async def readyz(request: Request, scope: Literal["all", "self"] = "all") -> Response:
+    """``scope=self``: only this component's own dependencies. A load balancer's probe uses it,
+    so one service being down never takes the gateway (and its partial views) out of rotation."""
+    registered: dict[str, tuple[ReadinessCheck, bool]] = request.app.state.readiness_checks
+    checks = {
+        name: check
+        for name, (check, downstream) in registered.items()
+        if scope == "all" or not downstream
+    }
 
     async def run(name: str, check: ReadinessCheck) -> tuple[str, str]:
         try:
