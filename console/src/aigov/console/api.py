@@ -6,6 +6,7 @@ same scopes (an auditor's edit is refused by the API even if a page offered it).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -70,10 +71,10 @@ class Api:
     async def post(self, path: str, **kwargs: Any) -> Any:
         return await self.request("POST", path, **kwargs)
 
-    async def optional(self, path: str, **kwargs: Any) -> Any:
-        """GET that answers None when the part is missing or its service is down, so a page
-        shows what it has instead of failing whole."""
+    async def optional(self, path: str, *, wait_s: float | None = None, **kwargs: Any) -> Any:
+        """GET that answers None when the part is missing, its service is down or (with
+        ``wait_s``) it takes too long, so a page shows what it has instead of failing whole."""
         try:
-            return await self.get(path, **kwargs)
-        except (ApiError, httpx.HTTPError):
+            return await asyncio.wait_for(self.get(path, **kwargs), wait_s)
+        except (ApiError, httpx.HTTPError, TimeoutError):
             return None

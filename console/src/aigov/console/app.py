@@ -212,6 +212,9 @@ templates.env.filters["euros"] = euros
 templates.env.globals["EURLEX"] = EURLEX
 
 
+ORG_VIEW_WAIT_S = 2.0
+
+
 async def gather(*calls: Awaitable[Any]) -> list[Any]:
     """Every API call of a page at once: the page costs its slowest call, not their sum."""
     return list(await asyncio.gather(*calls))
@@ -223,7 +226,8 @@ async def dashboard(
 ) -> HTMLResponse:
     me, roadmap, incidents, stale, ledger, exposure, alerts, *by_tier = await gather(
         whoami(api),
-        api.optional("/v1/compliance/roadmap"),
+        # Organisation-wide views grow with the number of systems: never let them hold the page.
+        api.optional("/v1/compliance/roadmap", wait_s=ORG_VIEW_WAIT_S),
         api.optional("/v1/monitoring/incidents"),
         api.optional("/v1/evidence", params={"status": "current"}),
         _ledger_summary(api, request.app.state),
@@ -322,8 +326,9 @@ async def _exposure(api: Api, turnover_eur: str, size: str) -> Any:
         return {"error": "turnover must be a number of euros"}
     return await api.optional(
         "/v1/compliance/exposure",
+        wait_s=ORG_VIEW_WAIT_S,
         params={"turnover_eur": turnover, "size": size if size in ("large", "sme") else "large"},
-    ) or {"error": "the exposure view is not available yet"}
+    ) or {"error": "the exposure view is not available right now"}
 
 
 def _due_next(page: Any, today: date) -> list[dict[str, Any]]:

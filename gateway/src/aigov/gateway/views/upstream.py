@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 CALL_TIMEOUT_S = 5.0
 # Per-system calls (one classification per system) run at most this many at a time.
 FAN_OUT = 8
+# Systems per bulk classification call (the classifier's limit).
+BULK = 100
 MAX_PAGES = 50
 
 
@@ -115,11 +117,17 @@ class Upstream:
     async def classifications(
         self, systems: list[dict[str, Any]]
     ) -> dict[str, dict[str, Any] | None] | None:
-        """The latest classification of each system (``None`` when never classified)."""
+        """The latest classification of each system (``None`` when never classified), fetched
+        in bulk, :data:`BULK` systems a call: an organisation has thousands of systems."""
         ids = [str(s.get("id")) for s in systems]
-        found = await asyncio.gather(
-            *(self.limited("classifier", f"/v1/classifications/{sid}") for sid in ids)
+        chunks = [ids[i : i + BULK] for i in range(0, len(ids), BULK)]
+        pages = await asyncio.gather(
+            *(self.limited("classifier", "/v1/classifications", system_id=c) for c in chunks)
         )
         if "classifier" in self.missing:
             return None
-        return dict(zip(ids, found, strict=True))
+        found: dict[str, dict[str, Any] | None] = dict.fromkeys(ids)
+        for page in pages:
+            for item in (page or {}).get("items") or []:
+                found[str(item.get("system_id"))] = item
+        return found

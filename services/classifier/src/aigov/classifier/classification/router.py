@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from aigov.classifier.classification import service
 from aigov.classifier.classification.models import Classification
@@ -11,6 +11,8 @@ from aigov.classifier.classification.schemas import (
     ClassificationOut,
     ClassificationSummary,
     ClassifyRequest,
+    LatestClassification,
+    LatestPage,
     ReclassifyOut,
 )
 from aigov.classifier.deps import RulebookDep
@@ -21,6 +23,7 @@ from aigov.shared.problems import PROBLEM_RESPONSES, NotFound
 from aigov.shared.tenancy import CallerContext, requires
 
 router = APIRouter(tags=["classifications"], responses=PROBLEM_RESPONSES)
+BULK_MAX = 100
 
 
 def to_out(row: Classification) -> ClassificationOut:
@@ -67,6 +70,30 @@ async def classify_system(
         created_at=None,
         facts={},
         result=result,
+    )
+
+
+@router.get("/v1/classifications", response_model=LatestPage)
+async def list_latest_classifications(
+    session: SessionDep,
+    caller: Annotated[CallerContext, requires("classification:read")],
+    system_id: Annotated[list[uuid.UUID], Query(min_length=1, max_length=BULK_MAX)],
+) -> LatestPage:
+    """The latest classification of each of up to 100 systems in one call, without the facts
+    and the reasoning trace (organisation-wide views read many systems at once)."""
+    rows = await service.latest_many(
+        session, organisation_id=caller.organisation_id, system_ids=system_id
+    )
+    return LatestPage(
+        items=[
+            LatestClassification(
+                system_id=row.system_id,
+                version=row.version,
+                risk_tier=row.risk_tier,
+                result={k: v for k, v in row.result.items() if k != "trace"},
+            )
+            for row in rows
+        ]
     )
 
 

@@ -51,3 +51,16 @@ class ReclassifyOut(BaseModel):
     reclassified: int
     rulebook_version: str
     rulebook_hash: str
+
+
+class LatestClassification(BaseModel):
+    """A system's latest classification without its facts and reasoning trace."""
+
+    system_id: uuid.UUID
+    version: int
+    risk_tier: str
+    result: dict[str, Any]
+
+
+class LatestPage(BaseModel):
+    items: list[LatestClassification]

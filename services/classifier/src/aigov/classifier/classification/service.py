@@ -216,6 +216,24 @@ def event_payload(row: Classification, result: ClassificationResult) -> SystemCl
     )
 
 
+async def latest_many(
+    session: AsyncSession, *, organisation_id: str, system_ids: Sequence[uuid.UUID]
+) -> list[Classification]:
+    """The latest version per system; systems never classified are simply absent."""
+    rows = await session.scalars(
+        select(Classification)
+        .where(
+            Classification.organisation_id == organisation_id,
+            Classification.system_id.in_(list(system_ids)),
+        )
+        .order_by(Classification.system_id, Classification.version.desc())
+    )
+    newest: dict[uuid.UUID, Classification] = {}
+    for row in rows:
+        newest.setdefault(row.system_id, row)
+    return list(newest.values())
+
+
 async def latest(
     session: AsyncSession, *, organisation_id: str, system_id: uuid.UUID
 ) -> Classification:
