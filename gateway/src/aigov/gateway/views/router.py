@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request
 
 from aigov.gateway.auth import requires
 from aigov.gateway.views import compose
+from aigov.gateway.views.cache import view_cache
 from aigov.gateway.views.schemas import ComplianceView, Exposure, Gaps, Roadmap
 from aigov.gateway.views.upstream import Missing, NotThere, Upstream
 from aigov.shared.problems import PROBLEM_RESPONSES, NotFound
@@ -92,6 +93,12 @@ async def system_compliance(
 @router.get("/v1/compliance/roadmap", response_model=Roadmap)
 async def roadmap(request: Request, caller: Reader) -> dict[str, Any]:
     """Progress along the six steps, each with measurable criteria and what is left."""
+    return await view_cache(request).get(
+        (caller.organisation_id, "roadmap"), lambda: _roadmap(request, caller)
+    )
+
+
+async def _roadmap(request: Request, caller: CallerContext) -> dict[str, Any]:
     up = Upstream(request, caller)
 
     async def systems_and_classifications() -> tuple[
@@ -150,6 +157,12 @@ async def _systems_with_classifications(
 async def gaps(request: Request, caller: Reader) -> dict[str, Any]:
     """Per system and in total: obligations ISO/IEC 42001 covers fully, partly, or not at all
     (CE marking, conformity assessment, EU database registration, notifications, ...)."""
+    return await view_cache(request).get(
+        (caller.organisation_id, "gaps"), lambda: _gaps(request, caller)
+    )
+
+
+async def _gaps(request: Request, caller: CallerContext) -> dict[str, Any]:
     up = Upstream(request, caller)
     pairs = await _systems_with_classifications(up)
     systems = [compose.system_gaps(s, c) for s, c in pairs if c is not None]
@@ -172,6 +185,19 @@ async def exposure(
 ) -> dict[str, Any]:
     """The maximum Art. 99 fines for the current findings: prohibited practices (Art. 99(3)),
     high-risk obligations without evidence (Art. 99(4))."""
+    key = (caller.organisation_id, "exposure", turnover_eur, size, as_of)
+    return await view_cache(request).get(
+        key, lambda: _exposure(request, caller, turnover_eur, size, as_of)
+    )
+
+
+async def _exposure(
+    request: Request,
+    caller: CallerContext,
+    turnover_eur: float,
+    size: Literal["large", "sme"],
+    as_of: date | None,
+) -> dict[str, Any]:
     up = Upstream(request, caller)
     pairs, evidence, penalties = await asyncio.gather(
         _systems_with_classifications(up),

@@ -1,0 +1,60 @@
+"""Organisation-wide views read every service and every system; with thousands of systems that
+takes seconds. A recent answer is served at once and refreshed in the background
+(stale-while-revalidate), one computation per key at a time. Keys always carry the
+organisation, so no tenant ever sees another's answer; partial answers are never kept."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+View = dict[str, Any]
+
+
+@dataclass
+class _Entry:
+    value: View
+    at: float
+
+
+class ViewCache:
+    def __init__(self, ttl_s: float = 30.0) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[Hashable, _Entry] = {}
+        self._running: dict[Hashable, asyncio.Task[View]] = {}
+
+    async def get(self, key: Hashable, compute: Callable[[], Awaitable[View]]) -> View:
+        entry = self._entries.get(key)
+        if entry is not None:
+            if time.monotonic() - entry.at >= self.ttl_s:
+                self._start(key, compute)  # stale: answer now, refresh behind
+            return entry.value
+        return await asyncio.shield(self._start(key, compute))
+
+    def _start(self, key: Hashable, compute: Callable[[], Awaitable[View]]) -> asyncio.Task[View]:
+        task = self._running.get(key)
+        if task is None:
+            task = asyncio.create_task(self._compute(key, compute))
+            self._running[key] = task
+        return task
+
+    async def _compute(self, key: Hashable, compute: Callable[[], Awaitable[View]]) -> View:
+        try:
+            value = await compute()
+            if not value.get("missing_parts"):
+                self._entries[key] = _Entry(value, time.monotonic())
+            return value
+        finally:
+            self._running.pop(key, None)
+
+
+def view_cache(request: Request) -> ViewCache:
+    cache: ViewCache | None = getattr(request.app.state, "view_cache", None)
+    if cache is None:
+        cache = request.app.state.view_cache = ViewCache()
+    return cache

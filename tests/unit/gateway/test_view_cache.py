@@ -1,0 +1,49 @@
+"""Organisation views: served at once when recent, refreshed behind, partial answers not kept."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aigov.gateway.views.cache import ViewCache
+
+
+class Counter:
+    def __init__(self, missing: list[str] | None = None) -> None:
+        self.calls = 0
+        self.missing = missing or []
+
+    async def __call__(self) -> dict[str, object]:
+        self.calls += 1
+        await asyncio.sleep(0.01)
+        return {"n": self.calls, "missing_parts": self.missing}
+
+
+async def test_fresh_answers_come_from_the_cache_per_key() -> None:
+    cache, compute = ViewCache(ttl_s=60), Counter()
+    assert (await cache.get(("org-a", "gaps"), compute))["n"] == 1
+    assert (await cache.get(("org-a", "gaps"), compute))["n"] == 1
+    assert (await cache.get(("org-b", "gaps"), compute))["n"] == 2  # never another tenant's
+    assert compute.calls == 2
+
+
+async def test_concurrent_first_requests_compute_once() -> None:
+    cache, compute = ViewCache(ttl_s=60), Counter()
+    answers = await asyncio.gather(*(cache.get("k", compute) for _ in range(5)))
+    assert [a["n"] for a in answers] == [1] * 5
+    assert compute.calls == 1
+
+
+async def test_stale_answer_is_served_and_refreshed_behind() -> None:
+    cache, compute = ViewCache(ttl_s=0), Counter()
+    assert (await cache.get("k", compute))["n"] == 1
+    assert (await cache.get("k", compute))["n"] == 1  # stale, served at once
+    await asyncio.sleep(0.05)
+    assert compute.calls == 2  # refreshed in the background
+    assert (await cache.get("k", compute))["n"] == 2
+
+
+async def test_partial_answers_are_not_kept() -> None:
+    cache, compute = ViewCache(ttl_s=60), Counter(missing=["evidence"])
+    await cache.get("k", compute)
+    await cache.get("k", compute)
+    assert compute.calls == 2
