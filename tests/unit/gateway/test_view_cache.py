@@ -47,3 +47,10 @@ async def test_partial_answers_are_not_kept() -> None:
     await cache.get("k", compute)
     await cache.get("k", compute)
     assert compute.calls == 2
+
+
+async def test_no_cache_waits_for_a_new_answer() -> None:
+    cache, compute = ViewCache(ttl_s=60), Counter()
+    await cache.get("k", compute)
+    assert (await cache.get("k", compute, fresh=True))["n"] == 2
+    assert (await cache.get("k", compute))["n"] == 2

@@ -28,9 +28,12 @@ class ViewCache:
         self._entries: dict[Hashable, _Entry] = {}
         self._running: dict[Hashable, asyncio.Task[View]] = {}
 
-    async def get(self, key: Hashable, compute: Callable[[], Awaitable[View]]) -> View:
+    async def get(
+        self, key: Hashable, compute: Callable[[], Awaitable[View]], *, fresh: bool = False
+    ) -> View:
+        """``fresh`` (a request's ``Cache-Control: no-cache``) waits for a new computation."""
         entry = self._entries.get(key)
-        if entry is not None:
+        if entry is not None and not fresh:
             if time.monotonic() - entry.at >= self.ttl_s:
                 self._start(key, compute)  # stale: answer now, refresh behind
             return entry.value
@@ -51,6 +54,10 @@ class ViewCache:
             return value
         finally:
             self._running.pop(key, None)
+
+
+def wants_fresh(request: Request) -> bool:
+    return "no-cache" in request.headers.get("cache-control", "").lower()
 
 
 def view_cache(request: Request) -> ViewCache:

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 
 from aigov.gateway.auth import requires
 from aigov.gateway.views import compose
-from aigov.gateway.views.cache import view_cache
+from aigov.gateway.views.cache import view_cache, wants_fresh
 from aigov.gateway.views.schemas import ComplianceView, Exposure, Gaps, Roadmap
 from aigov.gateway.views.upstream import Missing, NotThere, Upstream
 from aigov.shared.problems import PROBLEM_RESPONSES, NotFound
@@ -94,7 +94,9 @@ async def system_compliance(
 async def roadmap(request: Request, caller: Reader) -> dict[str, Any]:
     """Progress along the six steps, each with measurable criteria and what is left."""
     return await view_cache(request).get(
-        (caller.organisation_id, "roadmap"), lambda: _roadmap(request, caller)
+        (caller.organisation_id, "roadmap"),
+        lambda: _roadmap(request, caller),
+        fresh=wants_fresh(request),
     )
 
 
@@ -158,7 +160,9 @@ async def gaps(request: Request, caller: Reader) -> dict[str, Any]:
     """Per system and in total: obligations ISO/IEC 42001 covers fully, partly, or not at all
     (CE marking, conformity assessment, EU database registration, notifications, ...)."""
     return await view_cache(request).get(
-        (caller.organisation_id, "gaps"), lambda: _gaps(request, caller)
+        (caller.organisation_id, "gaps"),
+        lambda: _gaps(request, caller),
+        fresh=wants_fresh(request),
     )
 
 
@@ -187,7 +191,9 @@ async def exposure(
     high-risk obligations without evidence (Art. 99(4))."""
     key = (caller.organisation_id, "exposure", turnover_eur, size, as_of)
     return await view_cache(request).get(
-        key, lambda: _exposure(request, caller, turnover_eur, size, as_of)
+        key,
+        lambda: _exposure(request, caller, turnover_eur, size, as_of),
+        fresh=wants_fresh(request),
     )
 
 
