@@ -65,6 +65,10 @@ def main() -> int:
     procs: list[subprocess.Popen[bytes]] = []
 
     def shutdown(*_: object) -> None:
+        # One stop only: Ctrl-C reaches make, uv and us at once (uv forwards it too), and a
+        # second signal must not cut the clean-up of the services and the broker short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
