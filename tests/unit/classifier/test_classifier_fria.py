@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
@@ -26,8 +27,9 @@ ITEMS = [c["id"] for c in RB.files["fria"]["contents"]]
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> async_sessionmaker[AsyncSession]:
-    return await migrated_sqlite(tmp_path, "aigov.classifier:migrations")
+async def db(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async with migrated_sqlite(tmp_path, "aigov.classifier:migrations") as factory:
+        yield factory
 
 
 async def classified(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -28,8 +29,9 @@ AS_OF = date(2028, 1, 1)
 
 
 @pytest.fixture
-async def classifier_db(tmp_path: Path) -> async_sessionmaker[AsyncSession]:
-    return await migrated_sqlite(tmp_path, "aigov.classifier:migrations")
+async def classifier_db(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async with migrated_sqlite(tmp_path, "aigov.classifier:migrations") as factory:
+        yield factory
 
 
 def cv_screener(**extra: object) -> SystemFactsV1:

@@ -38,8 +38,9 @@ ORG = "org-a"
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> async_sessionmaker[AsyncSession]:
-    return await migrated_sqlite(tmp_path, "aigov.monitoring:migrations")
+async def db(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async with migrated_sqlite(tmp_path, "aigov.monitoring:migrations") as factory:
+        yield factory
 
 
 async def register(
