@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from aigov.gateway.routes import service_for
+from aigov.gateway.routes import is_public, service_for
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,22 @@ from aigov.gateway.routes import service_for
 )
 def test_route_table(path: str, service: str | None) -> None:
     assert service_for(path) == service
+
+
+@pytest.mark.parametrize(
+    ("path", "public"),
+    [
+        ("ingest/mlflow/org-a", True),
+        ("ingest/sagemaker/org-a", True),
+        ("ingest/cloudevents/org-a", True),
+        # The admin half of /v1/ingest needs gateway credentials like any other call.
+        ("ingest/secrets", False),
+        ("ingest/secrets/mlflow", False),
+        ("ingest/deliveries", False),
+        ("ingest/mlflow", False),
+        ("ingest/mlflow/org-a/extra", False),
+        ("systems", False),
+    ],
+)
+def test_only_the_webhook_receivers_skip_gateway_auth(path: str, public: bool) -> None:
+    assert is_public(path) is public

@@ -109,7 +109,9 @@ def test_openapi_merge_prefixes_colliding_components() -> None:
     base = {"openapi": "3.1.0", "info": {"title": "aigov", "version": "1"}, "paths": {}}
     inventory = _service_doc({"type": "object", "title": "A"}, "/v1/systems/{id}")
     evidence = _service_doc({"type": "object", "title": "B"}, "/v1/ledger")
-    inventory["paths"]["/v1/ingest/mlflow"] = {"post": {"operationId": "ingest", "responses": {}}}
+    inventory["paths"]["/v1/ingest/mlflow/{organisation_id}"] = {
+        "post": {"operationId": "ingest", "responses": {}}
+    }
     inventory["paths"]["/v1/ledger"] = {"get": {"operationId": "wrong", "responses": {}}}
     doc = merge(base, {"inventory": inventory, "evidence": evidence}, oidc_issuer="https://i")
 
@@ -122,7 +124,7 @@ def test_openapi_merge_prefixes_colliding_components() -> None:
     assert ref == "#/components/schemas/evidence_Item"
     assert ledger["operationId"] == "evidence_get_item"  # made unique
     assert "/healthz" not in doc["paths"]  # services' operational paths stay private
-    assert doc["paths"]["/v1/ingest/mlflow"]["post"]["security"] == []
+    assert doc["paths"]["/v1/ingest/mlflow/{organisation_id}"]["post"]["security"] == []
     assert set(doc["components"]["securitySchemes"]) == {"ApiKey", "Bearer", "OIDC"}
     assert {"ApiKey": []} in doc["security"]
     assert doc["tags"] == [{"name": "items"}]

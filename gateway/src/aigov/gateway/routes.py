@@ -8,7 +8,6 @@ import re
 ROUTE_TABLE: tuple[tuple[str, str], ...] = (
     (r"ingest(/.*)?", "inventory"),
     (r"systems(/.*)?", "inventory"),
-    (r"ingest(/.*)?", "inventory"),
     (r"discovered-models(/.*)?", "inventory"),
     (r"classifier(/.*)?", "classifier"),
     (r"classifications(/.*)?", "classifier"),
@@ -24,8 +23,9 @@ ROUTE_TABLE: tuple[tuple[str, str], ...] = (
 )
 
 # Paths forwarded without gateway credentials: registry webhooks, which the inventory
-# authenticates by their own signatures. They are still rate limited and size limited.
-PUBLIC_PATHS: tuple[str, ...] = (r"ingest(/.*)?",)
+# authenticates by their own signatures. They are still rate limited and size limited. The rest
+# of /v1/ingest (webhook secrets, stored deliveries) is an admin API like any other.
+PUBLIC_PATHS: tuple[str, ...] = (r"ingest/(mlflow|sagemaker|azureml|cloudevents)/[^/]+",)
 
 _COMPILED = tuple((re.compile(pattern), service) for pattern, service in ROUTE_TABLE)
 _PUBLIC = tuple(re.compile(pattern) for pattern in PUBLIC_PATHS)
