@@ -191,13 +191,35 @@ def test_mlflow_registry_events_reach_the_inventory(gateway: str, mlflow_server:
         assert found["versions"] == ["1"]
         assert found["assigned_system_id"] is None
 
+        # Triage: assigning the discovered model links it; its next version lands on the system.
+        assigned = api.post(
+            f"/v1/discovered-models/{found['id']}/assign", json={"system_id": tagged_id}
+        )
+        assert assigned.status_code == 200, assigned.text
+        client.create_model_version(unknown_model, source, run_id=run.info.run_id)
+
+        def second_version() -> list[dict[str, Any]]:
+            models = api.get(f"/v1/systems/{tagged_id}").json()["models"]
+            return [m for m in models if m["name"] == unknown_model and m["version"] == "2"]
+
+        eventually(second_version, "a version of the assigned model reaches its system")
+
+        # Taking the production alias away leaves the deployment on record, inactive.
+        client.delete_registered_model_alias(listed_model, "champion")
+
+        def inactive() -> bool:
+            system = api.get(f"/v1/systems/{listing_id}").json()
+            return bool(system["deployments"][0]["status"] == "inactive")
+
+        eventually(inactive, "deleting the champion alias deactivates the deployment")
+
         # Each real delivery was verified and stored once (MLflow signs with our secret).
         def delivered() -> list[dict[str, Any]]:
             deliveries = api.get("/v1/ingest/deliveries", params={"limit": 500}).json()
             ours = [d for d in deliveries if suffix in d["raw_body"]]
-            return ours if len(ours) >= 9 else []
+            return ours if len(ours) >= 11 else []
 
-        ours = eventually(delivered, "all nine deliveries stored")
-        assert len(ours) == 9
+        ours = eventually(delivered, "all eleven deliveries stored")
+        assert len(ours) == 11
         assert {d["status"] for d in ours} == {"accepted"}
-        assert len({d["delivery_id"] for d in ours}) == 9
+        assert len({d["delivery_id"] for d in ours}) == 11
