@@ -37,10 +37,13 @@ class Recorder:
         self.delay = delay
         self.effects: list[str] = []
         self.attempts: dict[str, int] = {}
+        self.sessions: list[AsyncSession] = []  # kept alive, so each one counts once
         self.poison = poison or set()
 
     async def __call__(self, session: AsyncSession, event: CloudEvent, *, topic: str) -> None:
         self.attempts[event.id] = self.attempts.get(event.id, 0) + 1
+        if not any(seen is session for seen in self.sessions):
+            self.sessions.append(session)
         if event.id in self.poison:
             raise ValueError(f"cannot apply {event.id}")
         await asyncio.sleep(self.delay)
@@ -126,21 +129,57 @@ async def test_poison_events_go_to_the_dlq_and_the_partition_keeps_flowing(
     assert unreadable.value == b"{not json"
 
 
+async def test_a_fetch_shares_one_transaction_and_a_poison_event_fails_only_itself(
+    bus_db: async_sessionmaker[AsyncSession], publisher: Publisher, kafka: str, topic: str
+) -> None:
+    clean = [an_event(f"system {i}") for i in range(30)]
+    for event in clean:
+        await publisher.publish(topic, event, key="same-partition")
+    later = [an_event(f"later {i}") for i in range(10)]
+    bad = later[5]
+
+    recorder = Recorder(poison={bad.id})
+    runner = runner_for(
+        recorder, topic, "g-together", factory=bus_db, publisher=publisher, kafka=kafka
+    )
+    await runner.start()
+    try:
+        await wait_for_offset(runner, topic, len(clean))
+        # Fewer transactions than events: fetched records were handled together.
+        assert recorder.effects == [e.id for e in clean]
+        assert len(recorder.sessions) < len(clean)
+        for event in later:
+            await publisher.publish(topic, event, key="same-partition")
+        await wait_for_offset(runner, topic, len(clean) + len(later))
+    finally:
+        await runner.stop()
+
+    # Everything good applied once and in order, though a fetch holding the poison event is
+    # rolled back and handled again one event per transaction.
+    assert recorder.effects == [e.id for e in clean + later if e is not bad]
+    assert recorder.attempts[bad.id] in (3, 4)  # (once together, then) first try + 2 retries
+    dead = await read_topic(kafka, dlq(topic), expect=1)
+    assert [header(d, "ce_id") for d in dead] == [bad.id]
+
+
 async def test_restarted_consumer_resumes_without_loss(
     bus_db: async_sessionmaker[AsyncSession], publisher: Publisher, kafka: str, topic: str
 ) -> None:
     events = [an_event(f"system {i}") for i in range(60)]
-    for event in events:
+    for event in events[:30]:
         await publisher.publish(topic, event, key="same-partition")
 
     first = Recorder(delay=0.02)
     runner = runner_for(first, topic, "g-restart", factory=bus_db, publisher=publisher, kafka=kafka)
     await runner.start()
-    for _ in range(200):
-        if len(first.effects) >= 20:
+    await wait_for_offset(runner, topic, 30)
+    for event in events[30:]:
+        await publisher.publish(topic, event, key="same-partition")
+    for _ in range(500):
+        if len(first.attempts) >= 40:
             break
         await asyncio.sleep(0.01)
-    await runner.stop()  # mid-stream: some handled, maybe some handled but not committed
+    await runner.stop()  # mid-stream: some handled, the fetch in hand neither kept nor committed
 
     second = Recorder()
     runner = runner_for(

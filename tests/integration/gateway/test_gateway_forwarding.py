@@ -123,7 +123,7 @@ async def test_forwarded_headers_context_and_webhooks(tmp_path: Path) -> None:
         # Registry webhooks: no key needed, signatures and their Authorization pass through,
         # no caller context is invented, and a client's forged one is dropped.
         hook = await gw.post(
-            "/v1/ingest/mlflow",
+            "/v1/ingest/mlflow/org-a",
             content=b'{"entity": "model_version", "action": "created"}',
             headers={
                 "content-type": "application/json",
@@ -140,10 +140,10 @@ async def test_forwarded_headers_context_and_webhooks(tmp_path: Path) -> None:
         assert hook.json()["received"] == 48
         assert hook.headers["ratelimit-policy"] == '"default";q=5;w=60'
 
-        too_big = await gw.post("/v1/ingest/mlflow", content=b"x" * 100_001)
+        too_big = await gw.post("/v1/ingest/mlflow/org-a", content=b"x" * 100_001)
         assert too_big.status_code == 413
         statuses = [
-            (await gw.post("/v1/ingest/mlflow", content=b"{}")).status_code for _ in range(5)
+            (await gw.post("/v1/ingest/mlflow/org-a", content=b"{}")).status_code for _ in range(5)
         ]
         assert statuses[-1] == 429  # webhooks share the client address's bucket
         assert 200 in statuses

@@ -1,8 +1,11 @@
 """The consumer runner: at-least-once in, exactly-one effect.
 
 For each record: read the CloudEvent, then in one database transaction record its id in
-``processed_event`` and run the handler, so a redelivered event has no second effect. Offsets are
-committed explicitly after handling. A failing handler is retried a bounded number of times, then
+``processed_event`` and run the handler, so a redelivered event has no second effect. The records
+of one fetch from a partition share that transaction (one commit, not one per event: a backlog
+drains many times faster); if any of them fails, the fetch is rolled back and handled again one
+event per transaction, so only the failing event is retried. Offsets are committed explicitly
+after handling. A failing handler is retried a bounded number of times, then
 the record goes to ``<topic>.dlq`` with its origin and the error in headers, and the partition
 keeps flowing. An unavailable database or broker is not the event's fault: the partition is
 rewound and the record read again later, so nothing good is dead-lettered during an outage.
@@ -124,20 +127,21 @@ class ConsumerRunner:
         """
         next_offset: int | None = None
         try:
+            try:
+                if len(records) > 1 and await self._handle_together(records):
+                    next_offset, records = records[-1].offset + 1, []
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                await self._rewind(consumer, tp, records[0])
+                records = []
             for record in records:
                 try:
                     await self._handle(record)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
-                    logger.warning(
-                        "infrastructure unavailable; will re-read %s at offset %d",
-                        tp,
-                        record.offset,
-                        exc_info=True,
-                    )
-                    consumer.seek(tp, record.offset)
-                    await asyncio.sleep(self._retry_backoff_s * 5)
+                    await self._rewind(consumer, tp, record)
                     break
                 next_offset = record.offset + 1
             if next_offset is not None:
@@ -147,6 +151,48 @@ class ConsumerRunner:
             logger.warning("offset commit failed during a rebalance", exc_info=True)
         except KafkaError:
             logger.warning("offset commit failed; the records will be re-read", exc_info=True)
+
+    async def _rewind(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, record: ConsumerRecord[Any, Any]
+    ) -> None:
+        logger.warning(
+            "infrastructure unavailable; will re-read %s at offset %d",
+            tp,
+            record.offset,
+            exc_info=True,
+        )
+        consumer.seek(tp, record.offset)
+        await asyncio.sleep(self._retry_backoff_s * 5)
+
+    async def _handle_together(self, records: list[ConsumerRecord[Any, Any]]) -> bool:
+        """Handle ``records`` in one transaction. False (nothing kept) when one of them is
+        unreadable or its handler fails: the caller then goes one by one. Raises when the
+        infrastructure is away."""
+        events: list[tuple[ConsumerRecord[Any, Any], CloudEvent]] = []
+        for record in records:
+            try:
+                events.append((record, CloudEvent.from_kafka(record.headers, record.value)))
+            except InvalidEvent:
+                return False
+        outcomes: list[tuple[str, str]] = []
+        try:
+            async with transaction(self._factory) as session:
+                for record, event in events:
+                    token = event_id_var.set(event.id)
+                    try:
+                        outcomes.append((record.topic, await self._apply(session, record, event)))
+                    finally:
+                        event_id_var.reset(token)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+            logger.info("a fetch failed together; handling its events one by one", exc_info=True)
+            return False
+        for topic, outcome in outcomes:
+            EVENTS_HANDLED.labels(topic, outcome).inc()
+        return True
 
     async def _record_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
         highwater = consumer.highwater(tp)
@@ -168,25 +214,11 @@ class ConsumerRunner:
             event_id_var.reset(token)
 
     async def _handle_event(self, record: ConsumerRecord[Any, Any], event: CloudEvent) -> None:
-        group = self.subscription.group_id
         for attempt in range(self._max_retries + 1):
             try:
                 async with transaction(self._factory) as session:
-                    seen = await session.scalar(
-                        select(ProcessedEvent.event_id).where(
-                            ProcessedEvent.event_id == event.id, ProcessedEvent.consumer == group
-                        )
-                    )
-                    if seen is not None:
-                        EVENTS_HANDLED.labels(record.topic, "duplicate").inc()
-                        return
-                    # Inserted first: a concurrent twin fails on the primary key and rolls back.
-                    session.add(
-                        ProcessedEvent(event_id=event.id, consumer=group, topic=record.topic)
-                    )
-                    await session.flush()
-                    await self.subscription.handler(session, event, topic=record.topic)
-                EVENTS_HANDLED.labels(record.topic, "handled").inc()
+                    outcome = await self._apply(session, record, event)
+                EVENTS_HANDLED.labels(record.topic, outcome).inc()
                 return
             except asyncio.CancelledError:
                 raise
@@ -202,6 +234,24 @@ class ConsumerRunner:
                 EVENTS_RETRIED.labels(record.topic).inc()
                 logger.warning("handler failed (attempt %d); retrying", attempt + 1, exc_info=True)
                 await asyncio.sleep(self._retry_backoff_s * 2**attempt)
+
+    async def _apply(
+        self, session: AsyncSession, record: ConsumerRecord[Any, Any], event: CloudEvent
+    ) -> str:
+        """Record the event as processed and run the handler, unless it was seen before."""
+        group = self.subscription.group_id
+        seen = await session.scalar(
+            select(ProcessedEvent.event_id).where(
+                ProcessedEvent.event_id == event.id, ProcessedEvent.consumer == group
+            )
+        )
+        if seen is not None:
+            return "duplicate"
+        # Inserted first: a concurrent twin fails on the primary key and rolls back.
+        session.add(ProcessedEvent(event_id=event.id, consumer=group, topic=record.topic))
+        await session.flush()
+        await self.subscription.handler(session, event, topic=record.topic)
+        return "handled"
 
     async def _dead_letter(self, record: ConsumerRecord[Any, Any], exc: Exception) -> None:
         headers: Headers = list(record.headers or [])
