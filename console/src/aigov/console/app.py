@@ -155,12 +155,17 @@ def items_of(page: Any) -> list[dict[str, Any]]:
     return list(page or [])
 
 
-TIERS = ("prohibited", "high_risk", "limited_risk", "minimal_risk", "out_of_scope")
+TIERS = ("prohibited", "high_risk", "limited_risk", "minimal_risk", "out_of_scope", "unclassified")
+ROLES = (
+    "provider",
+    "deployer",
+    "importer",
+    "distributor",
+    "authorised_representative",
+    "product_manufacturer",
+)
 EURLEX = "https://eur-lex.europa.eu/eli/reg/2024/1689/oj"
 OPEN_STATUSES = ("open", "investigating", "mitigated")
-# The API has no count endpoint: per tier the dashboard reads at most this many records and shows
-# "N+" beyond, linking to the filtered list (the page cost stays flat however many systems).
-TIER_CAP = 50
 
 
 def eurlex(reference: str | None) -> str:
@@ -225,7 +230,7 @@ async def gather(*calls: Awaitable[Any]) -> list[Any]:
 async def dashboard(
     request: Request, session: SessionDep, api: ApiDep, turnover_eur: str = "", size: str = "large"
 ) -> HTMLResponse:
-    me, roadmap, incidents, stale, ledger, exposure, alerts, *by_tier = await gather(
+    me, roadmap, incidents, stale, ledger, exposure, alerts, summary, obligations = await gather(
         whoami(api),
         # Organisation-wide views grow with the number of systems: never let them hold the page.
         api.optional("/v1/compliance/roadmap", wait_s=ORG_VIEW_WAIT_S),
@@ -234,21 +239,14 @@ async def dashboard(
         _ledger_summary(api, request.app.state),
         _exposure(api, turnover_eur, size),
         api.optional("/v1/monitoring/alerts"),
-        *[api.optional("/v1/systems", params={"risk_tier": t, "limit": TIER_CAP}) for t in TIERS],
+        # Counts come from one GROUP BY in the inventory, however many systems there are.
+        api.optional("/v1/systems/summary"),
         api.optional("/v1/rulebook/obligations", params={"as_of": date.today().isoformat()}),
     )
-    obligations_page = by_tier.pop()
-    tiers: list[tuple[str, float]] = []
-    capped = False
-    capped_tiers: set[str] = set()
-    for tier, page in zip(TIERS, by_tier, strict=True):
-        count = len(items_of(page))
-        more = bool(isinstance(page, dict) and page.get("next_page_token"))
-        capped = capped or more
-        if count:
-            tiers.append((tier, count))
-            if more:
-                capped_tiers.add(tier)
+    by_tier = (summary or {}).get("by_risk_tier", {})
+    by_role = (summary or {}).get("by_role", {})
+    tiers: list[tuple[str, float]] = [(t, by_tier[t]) for t in TIERS if by_tier.get(t)]
+    roles: list[tuple[str, float]] = [(r, by_role[r]) for r in ROLES if by_role.get(r)]
     open_incidents = [i for i in (incidents or []) if i.get("status") in OPEN_STATUSES]
     open_incidents.sort(key=lambda i: (i.get("reporting_clock") or {}).get("seconds_left") or 1e18)
     today = date.today()
@@ -257,7 +255,7 @@ async def dashboard(
         (e for e in items_of(stale) if e.get("next_review") and e["next_review"] <= horizon),
         key=lambda e: str(e["next_review"]),
     )[:10]
-    due_next = _due_next(obligations_page, today)
+    due_next = _due_next(obligations, today)
     return render(
         request,
         "dashboard.html",
@@ -265,8 +263,8 @@ async def dashboard(
         me=me,
         tier_chart=charts.bars(tiers, title="AI systems by risk tier") if tiers else None,
         tiers=tiers,
-        capped=capped,
-        capped_tiers=capped_tiers,
+        roles=roles,
+        total=(summary or {}).get("total"),
         roadmap=roadmap,
         open_incidents=open_incidents[:10],
         going_stale=going_stale,
@@ -349,6 +347,7 @@ async def systems_page(
     api: ApiDep,
     q: str = "",
     risk_tier: str = "",
+    role: str = "",
     page_token: str = "",
 ) -> HTMLResponse:
     params: dict[str, Any] = {"limit": 50}
@@ -356,6 +355,8 @@ async def systems_page(
         params["q"] = q
     if risk_tier:
         params["risk_tier"] = risk_tier
+    if role:
+        params["role"] = role
     if page_token:
         params["page_token"] = page_token
     me, page = await gather(whoami(api), api.get("/v1/systems", params=params))
@@ -368,7 +369,9 @@ async def systems_page(
         next_page_token=page.get("next_page_token") if isinstance(page, dict) else None,
         q=q,
         risk_tier=risk_tier,
+        role=role,
         tiers=TIERS,
+        roles=ROLES,
         can_write=can(me, "systems:write"),
     )
 

@@ -19,6 +19,7 @@ from aigov.inventory.system.schemas import (
     SystemPage,
     SystemPatch,
     SystemRead,
+    SystemSummary,
 )
 from aigov.shared.contracts.classifier import RiskTier
 from aigov.shared.contracts.inventory import LifecycleStage, Role
@@ -122,7 +123,7 @@ async def list_systems(
     country: Annotated[list[str] | None, Query()] = None,
     owner: str | None = None,
     tag: Annotated[list[str] | None, Query()] = None,
-    risk_tier: Annotated[list[RiskTier] | None, Query()] = None,
+    risk_tier: Annotated[list[RiskTier | Literal["unclassified"]] | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     status_: Annotated[Literal["active", "retired"] | None, Query(alias="status")] = None,
     model: Annotated[str | None, Query(description="<registry>:<model name>")] = None,
@@ -148,6 +149,17 @@ async def list_systems(
         page_token=page_token,
     )
     return SystemPage(items=items, next_page_token=next_token)
+
+
+@router.get("/summary", response_model=SystemSummary)
+async def summarise_systems(
+    session: SessionDep,
+    caller: Annotated[CallerContext, requires("systems:read")],
+    status_: Annotated[Literal["active", "retired"], Query(alias="status")] = "active",
+) -> SystemSummary:
+    """Counts by risk tier, role and lifecycle stage: what a dashboard shows, without paging
+    through the register."""
+    return await service.summarise(session, organisation_id=caller.organisation_id, status=status_)
 
 
 @router.get("/{system_id}", response_model=SystemRead)

@@ -193,6 +193,18 @@ class SystemPage(BaseModel):
     next_page_token: str | None = None
 
 
+class SystemSummary(BaseModel):
+    """Counts over the register, for dashboards: one query per breakdown, however many systems."""
+
+    status: Literal["active", "retired"]
+    total: int
+    by_risk_tier: dict[str, int] = Field(
+        description="latest classification's tier; `unclassified` when none arrived yet"
+    )
+    by_role: dict[str, int] = Field(description="a system with several roles counts in each")
+    by_stage: dict[str, int]
+
+
 class RetireRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

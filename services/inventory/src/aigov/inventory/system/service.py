@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigov.inventory.metrics import IMPORT_ROWS, SYSTEM_CHANGES
@@ -28,6 +28,7 @@ from aigov.inventory.system.schemas import (
     SystemCreate,
     SystemRead,
     SystemRecord,
+    SystemSummary,
 )
 from aigov.shared.contracts.inventory import (
     ChangeSource,
@@ -56,6 +57,9 @@ from aigov.shared.topics import INVENTORY_EVENTS
 
 SOURCE = "/aigov/inventory"
 FACT_FIELDS = tuple(SystemFactsV1.model_fields)
+
+# The risk tier of a system no classification has reached yet (filters and counts).
+UNCLASSIFIED = "unclassified"
 
 
 class BadPageToken(DomainError):
@@ -511,7 +515,16 @@ async def list_systems(
     if filters.status:
         query = query.where(AISystem.status == filters.status)
     if filters.risk_tiers:
-        query = query.where(SystemClassification.risk_tier.in_(list(filters.risk_tiers)))
+        known = [t for t in filters.risk_tiers if t != UNCLASSIFIED]
+        query = query.where(
+            or_(
+                SystemClassification.risk_tier.in_(known),
+                # No classification has arrived for the system yet.
+                SystemClassification.risk_tier.is_(None)
+                if UNCLASSIFIED in filters.risk_tiers
+                else false(),
+            )
+        )
     if filters.text:
         query = query.where(AISystem.search_text.contains(filters.text.lower(), autoescape=True))
     if page_token:
@@ -530,6 +543,44 @@ async def list_systems(
         last = rows[limit - 1][0]
         next_token = encode_cursor(last.created_at, last.id)
     return items, next_token
+
+
+async def summarise(
+    session: AsyncSession, *, organisation_id: str, status: Literal["active", "retired"]
+) -> SystemSummary:
+    """How many systems, by risk tier, role and lifecycle stage (GROUP BY, not a scan in Python)."""
+    scope = and_(AISystem.organisation_id == organisation_id, AISystem.status == status)
+    tier = func.coalesce(SystemClassification.risk_tier, UNCLASSIFIED)
+    by_tier = await session.execute(
+        select(tier, func.count())
+        .select_from(AISystem)
+        .outerjoin(SystemClassification, SystemClassification.system_id == AISystem.id)
+        .where(scope)
+        .group_by(tier)
+    )
+    by_stage = await session.execute(
+        select(AISystem.lifecycle_stage, func.count())
+        .where(scope)
+        .group_by(AISystem.lifecycle_stage)
+    )
+    by_role = await session.execute(
+        select(SystemAttribute.value, func.count())
+        .join(AISystem, AISystem.id == SystemAttribute.system_id)
+        .where(
+            SystemAttribute.organisation_id == organisation_id,
+            SystemAttribute.kind == "role",
+            scope,
+        )
+        .group_by(SystemAttribute.value)
+    )
+    tiers = {str(k): int(n) for k, n in by_tier.all()}
+    return SystemSummary(
+        status=status,
+        total=sum(tiers.values()),
+        by_risk_tier=tiers,
+        by_role={str(k): int(n) for k, n in by_role.all()},
+        by_stage={str(k): int(n) for k, n in by_stage.all()},
+    )
 
 
 async def import_systems(
