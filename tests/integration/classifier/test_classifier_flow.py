@@ -152,6 +152,28 @@ async def test_http_api(client: httpx.AsyncClient, kafka: str) -> None:
     await publish_inventory(kafka, SystemRegisteredV1(system_id=system_id, facts=cv_screener()))
     await wait_for_version(client, system_id, 1)
 
+    # The bulk read picks the named result fields out in PostgreSQL's JSON.
+    bulk = await client.get(
+        "/v1/classifications",
+        params=[
+            ("system_id", str(system_id)),
+            ("system_id", str(uuid.uuid4())),  # never classified: absent
+            ("field", "risk_tier"),
+            ("field", "obligations"),
+        ],
+        headers=A,
+    )
+    assert bulk.status_code == 200, bulk.text
+    [item] = bulk.json()["items"]
+    assert item["version"] == 1
+    assert set(item["result"]) == {"risk_tier", "obligations"}
+    assert item["result"]["risk_tier"] == item["risk_tier"] == "high_risk"
+    assert any(o["id"] == "art26_2_human_oversight" for o in item["result"]["obligations"])
+    trace = await client.get(
+        "/v1/classifications", params={"system_id": str(system_id), "field": "trace"}, headers=A
+    )
+    assert trace.status_code == 422
+
     forbidden = await client.post(f"/v1/classifications/{system_id}", json={}, headers=READ_ONLY)
     assert forbidden.status_code == 403
     what_if = await client.post(

@@ -298,3 +298,37 @@ def test_suggestions_only_propose_and_skip_answered_facts() -> None:
     assert all(s["note"].startswith("suggestion") for s in proposed)
     answered = questionnaire.suggestions(RB, text=text, answered={"use.employment_recruitment"})
     assert {s["fact"] for s in answered} == {"interaction.direct_with_persons"}
+
+
+async def test_bulk_read_returns_each_latest_version_with_the_named_fields(
+    classifier_db: async_sessionmaker[AsyncSession],
+) -> None:
+    twice, once, never = [await register(classifier_db, cv_screener()) for _ in range(3)]
+    for system_id in (twice, twice, once):
+        async with transaction(classifier_db) as session:
+            await classification.classify_system(
+                session,
+                rulebook=RB,
+                organisation_id="org-a",
+                system_id=system_id,
+                actor="alice",
+                trigger="manual",
+                as_of=AS_OF,
+            )
+    async with classifier_db() as session:
+        rows = await classification.latest_many(
+            session,
+            organisation_id="org-a",
+            system_ids=[twice, once, never],
+            fields=["needs_review", "obligations"],
+        )
+        other_tenant = await classification.latest_many(
+            session, organisation_id="org-b", system_ids=[twice], fields=["risk_tier"]
+        )
+    assert sorted((sid, version) for sid, version, _, _ in rows) == sorted([(twice, 2), (once, 1)])
+    for _, _, tier, result in rows:
+        assert tier == "high_risk"
+        assert set(result) == {"needs_review", "obligations"}
+        assert isinstance(result["needs_review"], bool)
+        assert {o["id"] for o in result["obligations"]} >= {"art26_2_human_oversight"}
+    assert other_tenant == []

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 
-from aigov.gateway.views.cache import ViewCache
+from aigov.gateway.views.cache import COST_FACTOR, ViewCache
 
 
 class Counter:
-    def __init__(self, missing: list[str] | None = None) -> None:
+    def __init__(self, missing: list[str] | None = None, cost_s: float = 0.01) -> None:
         self.calls = 0
         self.missing = missing or []
+        self.cost_s = cost_s
 
     async def __call__(self) -> dict[str, object]:
         self.calls += 1
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(self.cost_s)
         return {"n": self.calls, "missing_parts": self.missing}
 
 
@@ -34,12 +35,22 @@ async def test_concurrent_first_requests_compute_once() -> None:
 
 
 async def test_stale_answer_is_served_and_refreshed_behind() -> None:
-    cache, compute = ViewCache(ttl_s=0), Counter()
+    cache, compute = ViewCache(ttl_s=0), Counter(cost_s=0.001)
     assert (await cache.get("k", compute))["n"] == 1
+    await asyncio.sleep(COST_FACTOR * 0.001 + 0.05)
     assert (await cache.get("k", compute))["n"] == 1  # stale, served at once
     await asyncio.sleep(0.05)
     assert compute.calls == 2  # refreshed in the background
     assert (await cache.get("k", compute))["n"] == 2
+
+
+async def test_an_expensive_view_stays_fresh_longer_than_the_ttl() -> None:
+    cache, compute = ViewCache(ttl_s=0), Counter(cost_s=0.05)
+    await cache.get("k", compute)
+    await asyncio.sleep(0.1)  # past the TTL, within COST_FACTOR times the computation
+    await cache.get("k", compute)
+    await asyncio.sleep(0.06)
+    assert compute.calls == 1
 
 
 async def test_partial_answers_are_not_kept() -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import JSON, DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,7 +19,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -33,6 +36,30 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class json_field(FunctionElement[Any]):  # noqa: N801  (used like a SQL function)
+    """``json_field(column, "key")``: one top-level member of a JSON column, picked out by the
+    database and still JSON (``true`` stays a boolean, unlike SQLite's ``json_extract``), so a
+    query can read a few members of large documents without loading them whole."""
+
+    type = JSON()
+    inherit_cache = True
+    name = "json_field"
+
+
+@compiles(json_field)
+def _json_field(element: json_field, compiler: SQLCompiler, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    return f"({compiler.process(column, **kw)} -> {compiler.process(key, **kw)})"
+
+
+@compiles(json_field, "sqlite")
+def _json_field_sqlite(element: json_field, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite 3.38+: "->" with a JSON path returns the member as JSON text.
+    column, key = list(element.clauses)
+    path = f"('$.\"' || {compiler.process(key, **kw)} || '\"')"
+    return f"({compiler.process(column, **kw)} -> {path})"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -1,7 +1,9 @@
 """Organisation-wide views read every service and every system; with thousands of systems that
 takes seconds. A recent answer is served at once and refreshed in the background
-(stale-while-revalidate), one computation per key at a time. Keys always carry the
-organisation, so no tenant ever sees another's answer; partial answers are never kept."""
+(stale-while-revalidate), one computation per key at a time. An answer stays fresh for the
+TTL or for ``COST_FACTOR`` times what it took to compute, whichever is longer, so refreshing a
+view that takes seconds never occupies the platform more than a tenth of the time. Keys always
+carry the organisation, so no tenant ever sees another's answer; partial answers are never kept."""
 
 from __future__ import annotations
 
@@ -16,10 +18,14 @@ from fastapi import Request
 View = dict[str, Any]
 
 
+COST_FACTOR = 10
+
+
 @dataclass
 class _Entry:
     value: View
     at: float
+    cost_s: float
 
 
 class ViewCache:
@@ -34,7 +40,7 @@ class ViewCache:
         """``fresh`` (a request's ``Cache-Control: no-cache``) waits for a new computation."""
         entry = self._entries.get(key)
         if entry is not None and not fresh:
-            if time.monotonic() - entry.at >= self.ttl_s:
+            if time.monotonic() - entry.at >= max(self.ttl_s, COST_FACTOR * entry.cost_s):
                 self._start(key, compute)  # stale: answer now, refresh behind
             return entry.value
         return await asyncio.shield(self._start(key, compute))
@@ -48,9 +54,11 @@ class ViewCache:
 
     async def _compute(self, key: Hashable, compute: Callable[[], Awaitable[View]]) -> View:
         try:
+            started = time.monotonic()
             value = await compute()
             if not value.get("missing_parts"):
-                self._entries[key] = _Entry(value, time.monotonic())
+                now = time.monotonic()
+                self._entries[key] = _Entry(value, now, now - started)
             return value
         finally:
             self._running.pop(key, None)

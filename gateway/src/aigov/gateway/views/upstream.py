@@ -25,6 +25,8 @@ FAN_OUT = 8
 # Systems per bulk classification call (the classifier's limit).
 BULK = 100
 MAX_PAGES = 50
+# The classification result fields the organisation views read (the rest stays in the classifier).
+VIEW_FIELDS = ("risk_tier", "needs_review", "obligations", "prohibitions")
 
 
 class Missing(Exception):
@@ -122,7 +124,10 @@ class Upstream:
         ids = [str(s.get("id")) for s in systems]
         chunks = [ids[i : i + BULK] for i in range(0, len(ids), BULK)]
         pages = await asyncio.gather(
-            *(self.limited("classifier", "/v1/classifications", system_id=c) for c in chunks)
+            *(
+                self.limited("classifier", "/v1/classifications", system_id=c, field=VIEW_FIELDS)
+                for c in chunks
+            )
         )
         if "classifier" in self.missing:
             return None

@@ -19,7 +19,7 @@ from aigov.classifier.deps import RulebookDep
 from aigov.classifier.rulebook.engine import ClassificationResult
 from aigov.shared.deps import SessionDep
 from aigov.shared.params import PositiveIntId
-from aigov.shared.problems import PROBLEM_RESPONSES, NotFound
+from aigov.shared.problems import PROBLEM_RESPONSES, NotFound, Unprocessable
 from aigov.shared.tenancy import CallerContext, requires
 
 router = APIRouter(tags=["classifications"], responses=PROBLEM_RESPONSES)
@@ -73,26 +73,37 @@ async def classify_system(
     )
 
 
+# Result fields the bulk read can return: all but the reasoning trace (read one system for it).
+BULK_FIELDS = tuple(name for name in ClassificationResult.model_fields if name != "trace")
+
+
 @router.get("/v1/classifications", response_model=LatestPage)
 async def list_latest_classifications(
     session: SessionDep,
     caller: Annotated[CallerContext, requires("classification:read")],
     system_id: Annotated[list[uuid.UUID], Query(min_length=1, max_length=BULK_MAX)],
+    field: Annotated[
+        list[str] | None,
+        Query(description="result fields to return (default: all but `trace`)"),
+    ] = None,
 ) -> LatestPage:
     """The latest classification of each of up to 100 systems in one call, without the facts
     and the reasoning trace (organisation-wide views read many systems at once)."""
+    unknown = sorted(set(field or ()) - set(BULK_FIELDS))
+    if unknown:
+        raise Unprocessable(
+            f"unknown result field(s) {', '.join(unknown)}; choose from {', '.join(BULK_FIELDS)}"
+        )
     rows = await service.latest_many(
-        session, organisation_id=caller.organisation_id, system_ids=system_id
+        session,
+        organisation_id=caller.organisation_id,
+        system_ids=system_id,
+        fields=list(dict.fromkeys(field)) if field else BULK_FIELDS,
     )
     return LatestPage(
         items=[
-            LatestClassification(
-                system_id=row.system_id,
-                version=row.version,
-                risk_tier=row.risk_tier,
-                result={k: v for k, v in row.result.items() if k != "trace"},
-            )
-            for row in rows
+            LatestClassification(system_id=sid, version=version, risk_tier=tier, result=result)
+            for sid, version, tier, result in rows
         ]
     )
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aigov.classifier.assessment.service import flag_updates
@@ -22,7 +22,7 @@ from aigov.classifier.system.facts import facts_from_snapshot
 from aigov.classifier.system.models import SystemFacts
 from aigov.classifier.system.service import get_known_system
 from aigov.shared.contracts.classifier import SystemClassifiedV1
-from aigov.shared.db import transaction
+from aigov.shared.db import json_field, transaction
 from aigov.shared.events import make_event
 from aigov.shared.outbox import stage_event
 from aigov.shared.problems import NotFound, Unprocessable
@@ -217,21 +217,44 @@ def event_payload(row: Classification, result: ClassificationResult) -> SystemCl
 
 
 async def latest_many(
-    session: AsyncSession, *, organisation_id: str, system_ids: Sequence[uuid.UUID]
-) -> list[Classification]:
-    """The latest version per system; systems never classified are simply absent."""
-    rows = await session.scalars(
-        select(Classification)
-        .where(
-            Classification.organisation_id == organisation_id,
-            Classification.system_id.in_(list(system_ids)),
-        )
-        .order_by(Classification.system_id, Classification.version.desc())
+    session: AsyncSession,
+    *,
+    organisation_id: str,
+    system_ids: Sequence[uuid.UUID],
+    fields: Sequence[str],
+) -> list[tuple[uuid.UUID, int, str, dict[str, Any]]]:
+    """``(system_id, version, risk_tier, {field: value})`` of each system's latest version;
+    systems never classified are absent. Only the named result fields leave the database (the
+    JSON is picked apart there), so organisation-wide views over thousands of systems do not
+    parse every reasoning trace."""
+    scope = and_(
+        Classification.organisation_id == organisation_id,
+        Classification.system_id.in_(list(system_ids)),
     )
-    newest: dict[uuid.UUID, Classification] = {}
-    for row in rows:
-        newest.setdefault(row.system_id, row)
-    return list(newest.values())
+    newest = (
+        select(Classification.system_id, func.max(Classification.version).label("version"))
+        .where(scope)
+        .group_by(Classification.system_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(
+            Classification.system_id,
+            Classification.version,
+            Classification.risk_tier,
+            *(json_field(Classification.result, name) for name in fields),
+        )
+        .join(
+            newest,
+            and_(
+                Classification.system_id == newest.c.system_id,
+                Classification.version == newest.c.version,
+            ),
+        )
+        .where(Classification.organisation_id == organisation_id)
+        .order_by(Classification.system_id)
+    )
+    return [(row[0], row[1], row[2], dict(zip(fields, row[3:], strict=True))) for row in rows.all()]
 
 
 async def latest(
