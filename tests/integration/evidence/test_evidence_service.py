@@ -266,7 +266,17 @@ async def test_events_land_once_proofs_checkpoints_and_corruption(
         bytes.fromhex(cp.json()["root_hash"]),
         [bytes.fromhex(h) for h in cons["hashes"]],
     )
-    assert (await client.get("/v1/ledger/verify", headers=A)).json()["valid"] is True
+    verified = (await client.get("/v1/ledger/verify", headers=A)).json()
+    assert verified["valid"] is True
+    # A recent full verification is reused when the caller accepts one (the roadmap does)...
+    await upload(client, b"one more entry", kind="test_report", system_id=str(uuid.uuid4()))
+    reused = (await client.get("/v1/ledger/verify", params={"max_age_s": 3600}, headers=A)).json()
+    assert reused == verified
+    # ...and a new one is made when it is older than that, or by default.
+    again = (await client.get("/v1/ledger/verify", params={"max_age_s": 0}, headers=A)).json()
+    assert again["valid"] is True
+    assert again["entries"] > verified["entries"]
+    assert again["verified_at"] > verified["verified_at"]
 
     # Corrupt the stored blob: the scrub finds it, counts it and announces it on the bus.
     sha = created.json()["sha256"]

@@ -32,7 +32,12 @@ async def test_scheduled_checkpoints_follow_growth(
     await checkpoint_once(evidence_db, rt)
     await checkpoint_once(evidence_db, rt)
     assert await count_checkpoints(evidence_db) == 1
-    await scrub_once(evidence_db, rt)  # nothing stored: a clean pass
+    assert rt.last_verification is None
+    await scrub_once(evidence_db, rt)  # no blob stored: a clean pass; the ledger is re-hashed
+    assert rt.last_verification is not None
+    assert rt.last_verification.valid
+    assert rt.last_verification.entries == 1
+    assert rt.recent_verification(60) is rt.last_verification
 
 
 async def test_every_runs_again_after_a_failure() -> None:

@@ -24,7 +24,9 @@ CALL_TIMEOUT_S = 5.0
 FAN_OUT = 8
 # Systems per bulk classification call (the classifier's limit).
 BULK = 100
-MAX_PAGES = 50
+# Pages of 200 systems an organisation view reads (100,000 systems); beyond, the view says the
+# inventory part is missing rather than answer for a part of the register.
+MAX_PAGES = 500
 # The classification result fields the organisation views read (the rest stays in the classifier).
 VIEW_FIELDS = ("risk_tier", "needs_review", "obligations", "prohibitions")
 
@@ -113,8 +115,10 @@ class Upstream:
             items += page.get("items") or []
             token = page.get("next_page_token")
             if not token:
-                break
-        return items
+                return items
+        logger.warning("view: more than %d systems; the view leaves the register out", len(items))
+        self.missing.add("inventory")
+        return None
 
     async def classifications(
         self, systems: list[dict[str, Any]]

@@ -1,4 +1,5 @@
-"""Scheduled work: signed checkpoints when the tree grew, and the blob scrub."""
+"""Scheduled work: signed checkpoints when the tree grew, and the scrub (every blob and every
+ledger entry re-hashed)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aigov.evidence.deps import EvidenceRuntime
 from aigov.evidence.item.service import scrub
-from aigov.evidence.ledger.service import publish_checkpoint
+from aigov.evidence.ledger.service import publish_checkpoint, verify_ledger
 from aigov.shared.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,14 @@ async def scrub_once(factory: async_sessionmaker[AsyncSession], evidence: Eviden
         logger.error(
             "blob scrub found damage",
             extra={"corrupt": report.corrupt, "missing": report.missing},
+        )
+    async with factory() as session:
+        ledger = await verify_ledger(session, evidence.signer)
+    evidence.last_verification = ledger
+    if not ledger.valid:
+        logger.error(
+            "ledger verification failed",
+            extra={"first_invalid_seq": ledger.first_invalid_seq, "reason": ledger.reason},
         )
 
 

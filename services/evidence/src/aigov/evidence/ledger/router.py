@@ -92,6 +92,7 @@ class LedgerVerification(BaseModel):
     checkpoints_checked: int
     first_invalid_seq: int | None
     reason: str | None
+    verified_at: datetime
 
 
 @router.get("", response_model=LedgerPage)
@@ -209,7 +210,19 @@ async def verify_ledger(
     session: SessionDep,
     evidence: EvidenceDep,
     caller: Annotated[CallerContext, requires("evidence:read")],
+    max_age_s: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=86_400,
+            description="accept a full verification at most this old (see `verified_at`)",
+        ),
+    ] = None,
 ) -> object:
     """Re-hash every entry, rebuild the tree and check it against the stored head and every
     signed checkpoint; reports the first entry that does not verify."""
-    return (await service.verify_ledger(session, evidence.signer)).__dict__
+    report = evidence.recent_verification(max_age_s) if max_age_s is not None else None
+    if report is None:
+        report = await service.verify_ledger(session, evidence.signer)
+        evidence.last_verification = report
+    return report.__dict__

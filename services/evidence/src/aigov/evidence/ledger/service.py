@@ -8,7 +8,7 @@ about the global tree. A proof reveals only hashes of other tenants' entries, ne
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -313,6 +313,7 @@ class LedgerReport:
     checkpoints_checked: int
     first_invalid_seq: int | None = None
     reason: str | None = None
+    verified_at: datetime = field(default_factory=utcnow)
 
 
 async def verify_ledger(session: AsyncSession, signer: Signer) -> LedgerReport:
