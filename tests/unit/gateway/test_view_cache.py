@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aigov.gateway.views.cache import COST_FACTOR, ViewCache
+from aigov.gateway.views.cache import ViewCache
 
 
 class Counter:
@@ -35,9 +35,8 @@ async def test_concurrent_first_requests_compute_once() -> None:
 
 
 async def test_stale_answer_is_served_and_refreshed_behind() -> None:
-    cache, compute = ViewCache(ttl_s=0), Counter(cost_s=0.001)
+    cache, compute = ViewCache(ttl_s=0, cost_factor=0), Counter()
     assert (await cache.get("k", compute))["n"] == 1
-    await asyncio.sleep(COST_FACTOR * 0.001 + 0.05)
     assert (await cache.get("k", compute))["n"] == 1  # stale, served at once
     await asyncio.sleep(0.05)
     assert compute.calls == 2  # refreshed in the background
@@ -65,3 +64,14 @@ async def test_no_cache_waits_for_a_new_answer() -> None:
     await cache.get("k", compute)
     assert (await cache.get("k", compute, fresh=True))["n"] == 2
     assert (await cache.get("k", compute))["n"] == 2
+
+
+async def test_a_write_marks_only_that_organisations_views_stale() -> None:
+    cache, compute = ViewCache(ttl_s=60), Counter()
+    await cache.get(("org-a", "roadmap"), compute)
+    await cache.get(("org-b", "roadmap"), compute)
+    cache.mark_stale("org-a")
+    assert (await cache.get(("org-a", "roadmap"), compute))["n"] == 1  # served at once...
+    await asyncio.sleep(0.05)
+    assert (await cache.get(("org-a", "roadmap"), compute))["n"] == 3  # ...then refreshed
+    assert (await cache.get(("org-b", "roadmap"), compute))["n"] == 2  # untouched

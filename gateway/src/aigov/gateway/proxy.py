@@ -21,6 +21,7 @@ from aigov.gateway.breaker import CircuitBreaker, CircuitOpen
 from aigov.gateway.config import GatewaySettings
 from aigov.gateway.middleware import add_response_headers
 from aigov.gateway.routes import is_public, service_for
+from aigov.gateway.views.cache import view_cache
 from aigov.shared.logs import request_id_var
 from aigov.shared.problems import DomainError, NotFound, ServiceUnavailable
 from aigov.shared.tenancy import CONTEXT_HEADER, sign_context
@@ -44,6 +45,7 @@ HOP_BY_HOP = frozenset(
     }
 )
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class BadGateway(DomainError):
@@ -95,10 +97,13 @@ async def forward(path: str, request: Request) -> Response:
     if public:
         # Registry webhooks: the inventory checks their signatures; no caller context is sent.
         authenticator.limit(request, client_bucket(request))
-        token = None
+        token, organisation_id = None, None
     else:
         caller = await authenticator.authenticate(request)
-        token = sign_context(caller, settings.internal_secret)
+        token, organisation_id = (
+            sign_context(caller, settings.internal_secret),
+            caller.organisation_id,
+        )
     breaker: CircuitBreaker = request.app.state.breakers[service]
     try:
         breaker.before_call()
@@ -138,6 +143,9 @@ async def forward(path: str, request: Request) -> Response:
             breaker.record_failure()
             raise BadGateway(f"the {service} service broke the connection") from exc
     breaker.record_success()
+    if organisation_id and request.method not in READS and response.status_code < 400:
+        # A write through the API: the organisation's cached views refresh on their next read.
+        view_cache(request).mark_stale(organisation_id)
     # Raw bytes pass through as they came, so the service's Content-Length stays true; the
     # request id is the gateway's own (the same value), added once by its middleware.
     dropped = (HOP_BY_HOP - {"content-length"}) | {"x-request-id"}

@@ -29,8 +29,9 @@ class _Entry:
 
 
 class ViewCache:
-    def __init__(self, ttl_s: float = 30.0) -> None:
+    def __init__(self, ttl_s: float = 30.0, cost_factor: float = COST_FACTOR) -> None:
         self.ttl_s = ttl_s
+        self.cost_factor = cost_factor
         self._entries: dict[Hashable, _Entry] = {}
         self._running: dict[Hashable, asyncio.Task[View]] = {}
 
@@ -40,10 +41,17 @@ class ViewCache:
         """``fresh`` (a request's ``Cache-Control: no-cache``) waits for a new computation."""
         entry = self._entries.get(key)
         if entry is not None and not fresh:
-            if time.monotonic() - entry.at >= max(self.ttl_s, COST_FACTOR * entry.cost_s):
+            if time.monotonic() - entry.at >= max(self.ttl_s, self.cost_factor * entry.cost_s):
                 self._start(key, compute)  # stale: answer now, refresh behind
             return entry.value
         return await asyncio.shield(self._start(key, compute))
+
+    def mark_stale(self, organisation_id: str) -> None:
+        """The organisation changed something: its next view read answers at once as before and
+        starts a refresh, whatever the TTL (keys are ``(organisation_id, ...)`` tuples)."""
+        for key, entry in self._entries.items():
+            if isinstance(key, tuple) and key and key[0] == organisation_id:
+                entry.at = float("-inf")
 
     def _start(self, key: Hashable, compute: Callable[[], Awaitable[View]]) -> asyncio.Task[View]:
         task = self._running.get(key)
