@@ -206,6 +206,31 @@ async def test_pagination_filters_and_tenancy(client: httpx.AsyncClient, kafka: 
     assert await names(risk_tier="high_risk") == ["system 02"]
     one = (await client.get(f"/v1/systems/{ids[2]}", headers=as_user())).json()
     assert one["risk_tier"] == "high_risk"
+    assert len(await names(risk_tier="unclassified")) == len(ids) - 1
+    assert await names(risk_tier=["unclassified", "high_risk"]) == [
+        f"system {i:02d}" for i in range(len(ids))
+    ]
+
+    # The brief listing pages the same way with a few columns; counts come from GROUP BYs.
+    brief = await client.get("/v1/systems", params={"view": "brief", "limit": 7}, headers=as_user())
+    assert brief.status_code == 200, brief.text
+    first = brief.json()
+    assert [s["id"] for s in first["items"]] == ids[:7]
+    assert set(first["items"][2]) == {"id", "name", "status", "lifecycle_stage", "risk_tier"}
+    assert first["items"][2]["risk_tier"] == "high_risk"
+    rest = await client.get(
+        "/v1/systems",
+        params={"view": "brief", "limit": 1000, "page_token": first["next_page_token"]},
+        headers=as_user(),
+    )
+    assert [s["id"] for s in rest.json()["items"]] == ids[7:]
+    assert rest.json()["next_page_token"] is None
+    too_many = await client.get("/v1/systems", params={"limit": 1000}, headers=as_user())
+    assert too_many.status_code == 422
+    summary = (await client.get("/v1/systems/summary", headers=as_user())).json()
+    assert summary["total"] == len(ids)
+    assert summary["by_risk_tier"] == {"high_risk": 1, "unclassified": len(ids) - 1}
+    assert summary["by_role"] == {"provider": 4, "deployer": len(ids) - 4}
 
     other = await client.get(f"/v1/systems/{ids[0]}", headers=as_user("org-b"))
     assert other.status_code == 404

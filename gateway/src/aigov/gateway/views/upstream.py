@@ -24,9 +24,11 @@ CALL_TIMEOUT_S = 5.0
 FAN_OUT = 8
 # Systems per bulk classification call (the classifier's limit).
 BULK = 100
-# Pages of 200 systems an organisation view reads (100,000 systems); beyond, the view says the
-# inventory part is missing rather than answer for a part of the register.
-MAX_PAGES = 500
+# Systems a page (the views read the inventory's brief listing: id, name, status, risk tier) and
+# the pages an organisation view reads (100,000 systems); beyond, the view says the inventory
+# part is missing rather than answer for a part of the register.
+PAGE = 1000
+MAX_PAGES = 100
 # The classification result fields the organisation views read (the rest stays in the classifier).
 VIEW_FIELDS = ("risk_tier", "needs_review", "obligations", "prohibitions")
 
@@ -109,7 +111,9 @@ class Upstream:
         token: str | None = None
         for _ in range(MAX_PAGES):
             try:
-                page = await self.get("inventory", "/v1/systems", limit=200, page_token=token)
+                page = await self.get(
+                    "inventory", "/v1/systems", view="brief", limit=PAGE, page_token=token
+                )
             except (Missing, NotThere):
                 return None
             items += page.get("items") or []

@@ -15,6 +15,7 @@ from aigov.inventory.system.schemas import (
     RetireRequest,
     RevisionList,
     RevisionRead,
+    SystemBriefPage,
     SystemCreate,
     SystemPage,
     SystemPatch,
@@ -24,13 +25,14 @@ from aigov.inventory.system.schemas import (
 from aigov.shared.contracts.classifier import RiskTier
 from aigov.shared.contracts.inventory import LifecycleStage, Role
 from aigov.shared.deps import SessionDep
-from aigov.shared.problems import PROBLEM_RESPONSES
+from aigov.shared.problems import PROBLEM_RESPONSES, Unprocessable
 from aigov.shared.tenancy import CallerContext, requires
 
 router = APIRouter(prefix="/v1/systems", tags=["systems"], responses=PROBLEM_RESPONSES)
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
+FULL_PAGE_MAX = 200
 
 
 def _canonical(data: object) -> bytes:
@@ -114,7 +116,7 @@ async def import_systems(
     return JSONResponse(body, status_code=200)
 
 
-@router.get("", response_model=SystemPage)
+@router.get("", response_model=SystemPage | SystemBriefPage)
 async def list_systems(
     session: SessionDep,
     caller: Annotated[CallerContext, requires("systems:read")],
@@ -127,9 +129,15 @@ async def list_systems(
     q: Annotated[str | None, Query(max_length=200)] = None,
     status_: Annotated[Literal["active", "retired"] | None, Query(alias="status")] = None,
     model: Annotated[str | None, Query(description="<registry>:<model name>")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    view: Annotated[
+        Literal["full", "brief"],
+        Query(description="`brief`: id, name, status, stage and risk tier only, up to 1000 a page"),
+    ] = "full",
+    limit: Annotated[int, Query(ge=1, le=1000, description="at most 200 for full records")] = 50,
     page_token: str | None = None,
-) -> SystemPage:
+) -> SystemPage | SystemBriefPage:
+    if view == "full" and limit > FULL_PAGE_MAX:
+        raise Unprocessable(f"limit is at most {FULL_PAGE_MAX} for full records; use view=brief")
     filters = service.SystemFilters(
         roles=role or (),
         stages=stage or (),
@@ -147,8 +155,11 @@ async def list_systems(
         filters=filters,
         limit=limit,
         page_token=page_token,
+        brief=view == "brief",
     )
-    return SystemPage(items=items, next_page_token=next_token)
+    if view == "brief":
+        return SystemBriefPage.model_validate({"items": items, "next_page_token": next_token})
+    return SystemPage.model_validate({"items": items, "next_page_token": next_token})
 
 
 @router.get("/summary", response_model=SystemSummary)

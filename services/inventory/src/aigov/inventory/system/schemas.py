@@ -193,6 +193,21 @@ class SystemPage(BaseModel):
     next_page_token: str | None = None
 
 
+class SystemBrief(BaseModel):
+    """What an organisation-wide view needs of each system, without the record."""
+
+    id: uuid.UUID
+    name: str
+    status: Literal["active", "retired"]
+    lifecycle_stage: str
+    risk_tier: str | None
+
+
+class SystemBriefPage(BaseModel):
+    items: list[SystemBrief]
+    next_page_token: str | None = None
+
+
 class SystemSummary(BaseModel):
     """Counts over the register, for dashboards: one query per breakdown, however many systems."""
 

@@ -25,6 +25,7 @@ from aigov.inventory.system.models import (
 from aigov.inventory.system.schemas import (
     ImportReport,
     RowReport,
+    SystemBrief,
     SystemCreate,
     SystemRead,
     SystemRecord,
@@ -484,9 +485,22 @@ async def list_systems(
     filters: SystemFilters,
     limit: int,
     page_token: str | None,
-) -> tuple[list[SystemRead], str | None]:
+    brief: bool = False,
+) -> tuple[list[SystemRead] | list[SystemBrief], str | None]:
+    """A page of systems in registration order; ``brief`` reads a few columns, not the record."""
+    columns: tuple[Any, ...] = (
+        (
+            AISystem.id,
+            AISystem.name,
+            AISystem.status,
+            AISystem.lifecycle_stage,
+            AISystem.created_at,
+        )
+        if brief
+        else (AISystem,)
+    )
     query = (
-        select(AISystem, SystemClassification.risk_tier)
+        select(*columns, SystemClassification.risk_tier)
         .outerjoin(SystemClassification, SystemClassification.system_id == AISystem.id)
         .where(AISystem.organisation_id == organisation_id)
     )
@@ -537,8 +551,22 @@ async def list_systems(
         )
     query = query.order_by(AISystem.created_at, AISystem.id).limit(limit + 1)
     rows = (await session.execute(query)).all()
-    items = [to_read(system, tier) for system, tier in rows[:limit]]
     next_token = None
+    if brief:
+        briefs = [
+            SystemBrief(
+                id=r.id,
+                name=r.name,
+                status=r.status,
+                lifecycle_stage=r.lifecycle_stage,
+                risk_tier=r.risk_tier,
+            )
+            for r in rows[:limit]
+        ]
+        if len(rows) > limit:
+            next_token = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id)
+        return briefs, next_token
+    items = [to_read(row[0], row[1]) for row in rows[:limit]]
     if len(rows) > limit:
         last = rows[limit - 1][0]
         next_token = encode_cursor(last.created_at, last.id)
