@@ -20,8 +20,10 @@ logger = logging.getLogger(__name__)
 
 # A view answers within about this long whatever the services do.
 CALL_TIMEOUT_S = 5.0
-# Per-system calls (one classification per system) run at most this many at a time.
-FAN_OUT = 8
+# Bulk classification calls of one view run at most this many at a time: at 10,000 systems a
+# refresh then takes longer (4.8 s, not 3.4 s with 8) but holds pages served meanwhile less
+# (dashboard median 336 ms, not 442-500; a system 112 ms, not 250-293).
+FAN_OUT = 2
 # Systems per bulk classification call (the classifier's limit).
 BULK = 100
 # Systems a page (the views read the inventory's brief listing: id, name, status, risk tier) and
