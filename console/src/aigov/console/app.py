@@ -13,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
@@ -25,6 +25,7 @@ from markupsafe import Markup
 from aigov.console import charts, proof
 from aigov.console import session as sessions
 from aigov.console.api import Api, ApiError
+from aigov.shared.contracts.inventory import Role
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -156,14 +157,7 @@ def items_of(page: Any) -> list[dict[str, Any]]:
 
 
 TIERS = ("prohibited", "high_risk", "limited_risk", "minimal_risk", "out_of_scope", "unclassified")
-ROLES = (
-    "provider",
-    "deployer",
-    "importer",
-    "distributor",
-    "authorised_representative",
-    "product_manufacturer",
-)
+ROLES: tuple[str, ...] = get_args(Role)
 EURLEX = "https://eur-lex.europa.eu/eli/reg/2024/1689/oj"
 OPEN_STATUSES = ("open", "investigating", "mitigated")
 

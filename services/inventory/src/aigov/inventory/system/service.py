@@ -551,26 +551,14 @@ async def list_systems(
         )
     query = query.order_by(AISystem.created_at, AISystem.id).limit(limit + 1)
     rows = (await session.execute(query)).all()
+    page = rows[:limit]
     next_token = None
-    if brief:
-        briefs = [
-            SystemBrief(
-                id=r.id,
-                name=r.name,
-                status=r.status,
-                lifecycle_stage=r.lifecycle_stage,
-                risk_tier=r.risk_tier,
-            )
-            for r in rows[:limit]
-        ]
-        if len(rows) > limit:
-            next_token = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id)
-        return briefs, next_token
-    items = [to_read(row[0], row[1]) for row in rows[:limit]]
     if len(rows) > limit:
-        last = rows[limit - 1][0]
+        last = page[-1] if brief else page[-1][0]
         next_token = encode_cursor(last.created_at, last.id)
-    return items, next_token
+    if brief:
+        return [SystemBrief.model_validate(row, from_attributes=True) for row in page], next_token
+    return [to_read(row[0], row[1]) for row in page], next_token
 
 
 async def summarise(
