@@ -160,14 +160,23 @@ async def test_http_api(client: httpx.AsyncClient, kafka: str) -> None:
             ("system_id", str(uuid.uuid4())),  # never classified: absent
             ("field", "risk_tier"),
             ("field", "obligations"),
+            ("field", "needs_review"),
         ],
         headers=A,
     )
     assert bulk.status_code == 200, bulk.text
     [item] = bulk.json()["items"]
     assert item["version"] == 1
-    assert set(item["result"]) == {"risk_tier", "obligations"}
+    assert set(item["result"]) == {"risk_tier", "obligations", "needs_review"}
     assert item["result"]["risk_tier"] == item["risk_tier"] == "high_risk"
+    # Another organisation asking for the same system id gets nothing of it.
+    other = await client.get("/v1/classifications", params={"system_id": str(system_id)}, headers=B)
+    assert other.status_code == 200 and other.json()["items"] == []
+    # The reasoning trace lives in its own column; one system's read still returns it.
+    one = (await client.get(f"/v1/classifications/{system_id}", headers=A)).json()
+    assert any(step["result"] == "applies" for step in one["result"]["trace"])
+    # needs_review comes from its own column, a boolean like in the full result.
+    assert item["result"]["needs_review"] is one["result"]["needs_review"]
     assert any(o["id"] == "art26_2_human_oversight" for o in item["result"]["obligations"])
     trace = await client.get(
         "/v1/classifications", params={"system_id": str(system_id), "field": "trace"}, headers=A

@@ -582,3 +582,29 @@ def test_event_payload_json_is_small_enough() -> None:
         features=[feature] * 50,
     )
     assert len(json.dumps(payload.model_dump(mode="json"))) < 64 * 1024
+
+
+async def test_plans_overview_lists_high_risk_and_planned_systems_only(
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    high = await register(db)
+    planned = await register(db, tier="minimal_risk")
+    await register(db, tier="minimal_risk")  # neither required nor planned: not listed
+    async with transaction(db) as session:
+        await plans.upsert_plan(
+            session,
+            organisation_id=ORG,
+            system_id=planned,
+            monitored=["drift"],
+            thresholds={},
+            data_sources=["telemetry"],
+            review_cadence_days=90,
+            max_observation_gap_hours=24,
+            responsible="ml-ops lead",
+            notes="voluntary",
+        )
+        overview = await plans.plans_overview(session, organisation_id=ORG, now=datetime.now(UTC))
+    listed = {row["system_id"]: row for row in overview}
+    assert set(listed) == {high, planned}
+    assert listed[high]["required"] is True and listed[high]["plan"] is False
+    assert listed[planned]["required"] is False and listed[planned]["plan"] is True

@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
+from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -71,6 +72,20 @@ class RequestContextMiddleware:
             await response(scope, receive, send_wrapper)
         finally:
             request_id_var.reset(token)
+
+
+class ModelResponse(Response):
+    """A response model serialised once, by pydantic's core. Returned instead of the model, it
+    skips FastAPI's re-validation against ``response_model`` (a dump to dicts, a validation and
+    a second serialisation), which on pages of a thousand items costs more than the query. The
+    route keeps ``response_model`` for its documentation; the model is already that type."""
+
+    media_type = "application/json"
+
+    def __init__(
+        self, model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(model.model_dump_json(), status_code=status_code, headers=headers)
 
 
 def create_base_app(

@@ -27,10 +27,23 @@ class Classification(Base):
     rulebook_hash: Mapped[str] = mapped_column(String(64), index=True)
     facts_hash: Mapped[str] = mapped_column(String(64))
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The result without its reasoning trace, which is most of its bytes and kept apart so that
+    # bulk reads picking fields out of ``result`` stay cheap; see ``full_result``.
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    trace: Mapped[list[Any]] = mapped_column(JSON, default=list)
     trigger: Mapped[str] = mapped_column(String(40))
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def full_result(self) -> dict[str, Any]:
+        return {**self.result, "trace": self.trace}
+
+    @staticmethod
+    def split_result(result: dict[str, Any]) -> dict[str, Any]:
+        """``result`` and ``trace`` column values of a dumped classification result."""
+        rest = dict(result)
+        return {"result": rest, "trace": rest.pop("trace", [])}
 
 
 class RulebookState(Base):

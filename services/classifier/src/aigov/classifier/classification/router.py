@@ -21,6 +21,7 @@ from aigov.shared.deps import SessionDep
 from aigov.shared.params import PositiveIntId
 from aigov.shared.problems import PROBLEM_RESPONSES, NotFound, Unprocessable
 from aigov.shared.tenancy import CallerContext, requires
+from aigov.shared.web import ModelResponse
 
 router = APIRouter(tags=["classifications"], responses=PROBLEM_RESPONSES)
 BULK_MAX = 100
@@ -35,7 +36,7 @@ def to_out(row: Classification) -> ClassificationOut:
         created_by=row.created_by,
         created_at=row.created_at,
         facts=row.facts,
-        result=ClassificationResult.model_validate(row.result),
+        result=ClassificationResult.model_validate(row.full_result),
     )
 
 
@@ -86,7 +87,7 @@ async def list_latest_classifications(
         list[str] | None,
         Query(description="result fields to return (default: all but `trace`)"),
     ] = None,
-) -> LatestPage:
+) -> ModelResponse:
     """The latest classification of each of up to 100 systems in one call, without the facts
     and the reasoning trace (organisation-wide views read many systems at once)."""
     unknown = sorted(set(field or ()) - set(BULK_FIELDS))
@@ -100,12 +101,13 @@ async def list_latest_classifications(
         system_ids=system_id,
         fields=list(dict.fromkeys(field)) if field else BULK_FIELDS,
     )
-    return LatestPage(
+    page = LatestPage(
         items=[
             LatestClassification(system_id=sid, version=version, risk_tier=tier, result=result)
             for sid, version, tier, result in rows
         ]
     )
+    return ModelResponse(page)
 
 
 @router.get("/v1/classifications/{system_id}", response_model=ClassificationOut)

@@ -171,7 +171,7 @@ async def store(
         rulebook_hash=result.rulebook_hash,
         facts_hash=result.facts_hash,
         facts=dict(facts),
-        result=result.model_dump(mode="json"),
+        **Classification.split_result(result.model_dump(mode="json")),
         trigger=trigger,
         created_by=actor,
     )
@@ -216,6 +216,13 @@ def event_payload(row: Classification, result: ClassificationResult) -> SystemCl
     )
 
 
+# Result fields that also have their own column (no JSON to parse for them).
+_COLUMNS: dict[str, Any] = {
+    "risk_tier": Classification.risk_tier,
+    "needs_review": Classification.needs_review,
+}
+
+
 async def latest_many(
     session: AsyncSession,
     *,
@@ -227,13 +234,13 @@ async def latest_many(
     systems never classified are absent. Only the named result fields leave the database (the
     JSON is picked apart there), so organisation-wide views over thousands of systems do not
     parse every reasoning trace."""
-    scope = and_(
-        Classification.organisation_id == organisation_id,
-        Classification.system_id.in_(list(system_ids)),
-    )
+    # The newest version per system by the (system_id, version) index alone: scoping this by
+    # organisation too made SQLite walk the organisation's index over every one of its rows
+    # (22 ms instead of ~1 ms for 100 of 10,000 systems). System ids are unique across
+    # organisations; the outer query keeps the tenancy filter.
     newest = (
         select(Classification.system_id, func.max(Classification.version).label("version"))
-        .where(scope)
+        .where(Classification.system_id.in_(list(system_ids)))
         .group_by(Classification.system_id)
         .subquery()
     )
@@ -242,7 +249,7 @@ async def latest_many(
             Classification.system_id,
             Classification.version,
             Classification.risk_tier,
-            *(json_field(Classification.result, name) for name in fields),
+            *(_COLUMNS.get(name) or json_field(Classification.result, name) for name in fields),
         )
         .join(
             newest,

@@ -27,6 +27,7 @@ from aigov.shared.contracts.inventory import LifecycleStage, Role
 from aigov.shared.deps import SessionDep
 from aigov.shared.problems import PROBLEM_RESPONSES, Unprocessable
 from aigov.shared.tenancy import CallerContext, requires
+from aigov.shared.web import ModelResponse
 
 router = APIRouter(prefix="/v1/systems", tags=["systems"], responses=PROBLEM_RESPONSES)
 
@@ -135,7 +136,7 @@ async def list_systems(
     ] = "full",
     limit: Annotated[int, Query(ge=1, le=1000, description="at most 200 for full records")] = 50,
     page_token: str | None = None,
-) -> SystemPage | SystemBriefPage:
+) -> ModelResponse:
     if view == "full" and limit > FULL_PAGE_MAX:
         raise Unprocessable(f"limit is at most {FULL_PAGE_MAX} for full records; use view=brief")
     filters = service.SystemFilters(
@@ -157,9 +158,8 @@ async def list_systems(
         page_token=page_token,
         brief=view == "brief",
     )
-    if view == "brief":
-        return SystemBriefPage.model_validate({"items": items, "next_page_token": next_token})
-    return SystemPage.model_validate({"items": items, "next_page_token": next_token})
+    page_type = SystemBriefPage if view == "brief" else SystemPage
+    return ModelResponse(page_type.model_validate({"items": items, "next_page_token": next_token}))
 
 
 @router.get("/summary", response_model=SystemSummary)

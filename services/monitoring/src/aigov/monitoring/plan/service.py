@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from aigov.monitoring.errors import PlanNotFound
@@ -189,11 +189,19 @@ async def plans_overview(
     session: AsyncSession, *, organisation_id: str, now: datetime
 ) -> list[dict[str, Any]]:
     """Every high-risk system and every system with a plan, with its execution status."""
+    # Only the systems listed are loaded (an organisation has thousands of minimal-risk ones).
+    planned = select(MonitoringPlan.system_id).where(
+        MonitoringPlan.organisation_id == organisation_id
+    )
     systems = (
         await session.scalars(
             select(MonitoredSystem).where(
                 MonitoredSystem.organisation_id == organisation_id,
                 MonitoredSystem.retired.is_(False),
+                or_(
+                    MonitoredSystem.risk_tier == "high_risk",
+                    MonitoredSystem.system_id.in_(planned),
+                ),
             )
         )
     ).all()
@@ -208,8 +216,6 @@ async def plans_overview(
     out = []
     for system in systems:
         plan = plans.get(system.system_id)
-        if plan is None and system.risk_tier != "high_risk":
-            continue
         status = await execution(session, system=system, plan=plan, now=now)
         out.append({"system_id": system.system_id, "name": system.name, **status})
     return out
