@@ -171,7 +171,8 @@ async def test_http_api(client: httpx.AsyncClient, kafka: str) -> None:
     assert item["result"]["risk_tier"] == item["risk_tier"] == "high_risk"
     # Another organisation asking for the same system id gets nothing of it.
     other = await client.get("/v1/classifications", params={"system_id": str(system_id)}, headers=B)
-    assert other.status_code == 200 and other.json()["items"] == []
+    assert other.status_code == 200
+    assert other.json()["items"] == []
     # The reasoning trace lives in its own column; one system's read still returns it.
     one = (await client.get(f"/v1/classifications/{system_id}", headers=A)).json()
     assert any(step["result"] == "applies" for step in one["result"]["trace"])

@@ -606,5 +606,7 @@ async def test_plans_overview_lists_high_risk_and_planned_systems_only(
         overview = await plans.plans_overview(session, organisation_id=ORG, now=datetime.now(UTC))
     listed = {row["system_id"]: row for row in overview}
     assert set(listed) == {high, planned}
-    assert listed[high]["required"] is True and listed[high]["plan"] is False
-    assert listed[planned]["required"] is False and listed[planned]["plan"] is True
+    assert listed[high]["required"] is True
+    assert listed[high]["plan"] is False
+    assert listed[planned]["required"] is False
+    assert listed[planned]["plan"] is True
