@@ -22,12 +22,12 @@ TRACE = [{"rule": "art6_2", "result": "applies", "because": ["use.employment_rec
 RESULT = {"risk_tier": "high_risk", "needs_review": False, "obligations": [], "trace": TRACE}
 
 
-async def _run(url: str, statement: str, **params: object) -> list[sa.Row[tuple[object, ...]]]:
+async def _run(url: str, statement: str, **params: object) -> list[tuple[object, ...]]:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
             result = await conn.execute(sa.text(statement), params)
-            return list(result.all()) if result.returns_rows else []
+            return [tuple(row) for row in result.all()] if result.returns_rows else []
     finally:
         await engine.dispose()
 
