@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import httpx
@@ -20,10 +21,12 @@ logger = logging.getLogger(__name__)
 
 # A view answers within about this long whatever the services do.
 CALL_TIMEOUT_S = 5.0
-# Bulk classification calls of one view run at most this many at a time: at 10,000 systems a
-# refresh then takes longer (4.8 s, not 3.4 s with 8) but holds pages served meanwhile less
-# (dashboard median 336 ms, not 442-500; a system 112 ms, not 250-293).
-FAN_OUT = 2
+# Bulk calls of one view run at most this many at a time, and after each the view waits PACE
+# times as long as the call took before its next: a refresh over thousands of systems then
+# takes longer but leaves the services room for the pages served meanwhile (measured in
+# bench/console_pages.py; the README has the figures).
+FAN_OUT = 1
+PACE = 1.0
 # Systems per bulk classification call (the classifier's limit).
 BULK = 100
 # Systems a page (the views read the inventory's brief listing: id, name, status, risk tier) and
@@ -103,20 +106,24 @@ class Upstream:
         except (Missing, NotThere):
             return default
 
-    async def limited(self, service: str, path: str, **params: Any) -> Any:
+    async def paced(self, service: str, path: str, **params: Any) -> Any:
+        """A bulk call (:meth:`part`), at most :data:`FAN_OUT` at a time, paced by :data:`PACE`."""
         async with self.fan_out:
-            return await self.part(service, path, **params)
+            started = time.monotonic()
+            try:
+                return await self.part(service, path, **params)
+            finally:
+                await asyncio.sleep(PACE * (time.monotonic() - started))
 
     async def systems(self) -> list[dict[str, Any]] | None:
         """Every system of the organisation from the inventory (all pages); ``None`` if down."""
         items: list[dict[str, Any]] = []
         token: str | None = None
         for _ in range(MAX_PAGES):
-            try:
-                page = await self.get(
-                    "inventory", "/v1/systems", view="brief", limit=PAGE, page_token=token
-                )
-            except (Missing, NotThere):
+            page = await self.paced(
+                "inventory", "/v1/systems", view="brief", limit=PAGE, page_token=token
+            )
+            if page is None:
                 return None
             items += page.get("items") or []
             token = page.get("next_page_token")
@@ -135,7 +142,7 @@ class Upstream:
         chunks = [ids[i : i + BULK] for i in range(0, len(ids), BULK)]
         pages = await asyncio.gather(
             *(
-                self.limited("classifier", "/v1/classifications", system_id=c, field=VIEW_FIELDS)
+                self.paced("classifier", "/v1/classifications", system_id=c, field=VIEW_FIELDS)
                 for c in chunks
             )
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aigov.shared.db import Base, UTCDateTime, utcnow
@@ -17,6 +17,8 @@ class LedgerEntry(Base):
     """
 
     __tablename__ = "ledger_entry"
+    # A system's entries in ledger order (its page of the console, its audit facts).
+    __table_args__ = (Index("ix_ledger_entry_subject_seq", "subject", "seq"),)
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     event_id: Mapped[str] = mapped_column(String(200), unique=True)
@@ -24,7 +26,7 @@ class LedgerEntry(Base):
     topic: Mapped[str] = mapped_column(String(200))
     event_type: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(500))
-    subject: Mapped[str | None] = mapped_column(String(200), index=True)
+    subject: Mapped[str | None] = mapped_column(String(200))
     event_time: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     envelope: Mapped[dict[str, Any]] = mapped_column(JSON)
