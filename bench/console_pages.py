@@ -178,7 +178,7 @@ def run(url: str, n: int, repeat: int, high_risk_share: float) -> None:
         worker = threading.Thread(target=recompute)
         worker.start()
         try:
-            timings(client, pages, max(5, repeat // 3))
+            timings(client, pages, repeat)
         finally:
             done.set()
             worker.join()
