@@ -9,12 +9,16 @@ after handling. A failing handler is retried a bounded number of times, then
 the record goes to ``<topic>.dlq`` with its origin and the error in headers, and the partition
 keeps flowing. An unavailable database or broker is not the event's fault: the partition is
 rewound and the record read again later, so nothing good is dead-lettered during an outage.
+While the component serves HTTP requests, the runner takes smaller batches and pauses after
+each as long as it took (:mod:`aigov.shared.activity`): people using the platform come before
+a backlog.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from aigov.shared import activity
 from aigov.shared.bus import KafkaOptions, Publisher
 from aigov.shared.bus_tables import ProcessedEvent
 from aigov.shared.db import transaction
@@ -32,6 +37,7 @@ from aigov.shared.events import CloudEvent, Headers, InvalidEvent
 from aigov.shared.logs import event_id_var
 from aigov.shared.metrics import (
     CONSUMER_LAG,
+    CONSUMER_YIELDED,
     EVENTS_DEAD_LETTERED,
     EVENTS_HANDLED,
     EVENTS_RETRIED,
@@ -39,6 +45,11 @@ from aigov.shared.metrics import (
 from aigov.shared.topics import dlq
 
 logger = logging.getLogger(__name__)
+
+# Records a fetch; fewer while requests are being served; the longest pause after a batch then.
+BATCH = 200
+SERVING_BATCH = 20
+MAX_YIELD_S = 1.0
 
 
 class Handler(Protocol):
@@ -105,14 +116,24 @@ class ConsumerRunner:
         assert consumer is not None
         while True:
             try:
-                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                # Smaller batches while serving requests, so the pauses come more often.
+                size = SERVING_BATCH if activity.serving_requests() else BATCH
+                batches = await consumer.getmany(timeout_ms=500, max_records=size)
             except KafkaError:
                 logger.warning("fetch failed; retrying", exc_info=True)
                 await asyncio.sleep(1.0)
                 continue
             for tp, records in batches.items():
+                started = time.monotonic()
                 await self._process(consumer, tp, records)
                 await self._record_lag(consumer, tp)
+                await self._yield_to_requests(time.monotonic() - started)
+
+    async def _yield_to_requests(self, spent_s: float) -> None:
+        if activity.serving_requests():
+            pause = min(spent_s, MAX_YIELD_S)
+            CONSUMER_YIELDED.labels(self.subscription.group_id).inc(pause)
+            await asyncio.sleep(pause)
 
     async def _process(
         self,

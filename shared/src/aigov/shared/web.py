@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from aigov.shared import activity
 from aigov.shared.logs import request_id_var
 from aigov.shared.metrics import MetricsMiddleware, metrics_endpoint
 from aigov.shared.problems import PROBLEM_JSON, install_problem_handlers
@@ -38,6 +39,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        activity.request_seen(scope["path"])
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode()
         request_id = incoming[:128] if incoming else uuid.uuid4().hex
         token = request_id_var.set(request_id)
@@ -71,6 +73,7 @@ class RequestContextMiddleware:
             response = JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)
             await response(scope, receive, send_wrapper)
         finally:
+            activity.request_seen(scope["path"])
             request_id_var.reset(token)
 
 
