@@ -1,4 +1,4 @@
-"""Requests come first: consumers pause between batches while their component serves HTTP
+"""Requests come first: background work pauses between batches while its component serves HTTP
 requests (probes and scrapes do not count), and not otherwise."""
 
 from __future__ import annotations
@@ -6,15 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, cast
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from aigov.shared import activity
-from aigov.shared.consumer import ConsumerRunner, Subscription
-from aigov.shared.metrics import CONSUMER_YIELDED
+from aigov.shared.metrics import BACKGROUND_YIELDED
 from aigov.shared.web import create_base_app
 
 
@@ -26,18 +24,6 @@ async def nothing(_: FastAPI) -> AsyncIterator[None]:
 @pytest.fixture(autouse=True)
 def idle(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(activity, "_last_request", float("-inf"))
-
-
-def runner(group: str) -> ConsumerRunner:
-    async def handler(*_: Any, **__: Any) -> None:
-        return None
-
-    return ConsumerRunner(
-        Subscription(group_id=group, topics=["t"], handler=handler),
-        factory=cast(Any, None),
-        publisher=cast(Any, None),
-        bootstrap_servers="unused:9092",
-    )
 
 
 async def test_requests_count_probes_and_scrapes_do_not() -> None:
@@ -56,17 +42,16 @@ async def test_requests_count_probes_and_scrapes_do_not() -> None:
         assert activity.serving_requests()
 
 
-async def test_a_consumer_pauses_as_long_as_its_batch_took_only_while_serving() -> None:
-    consumer = runner("unit-yield")
-    yielded = CONSUMER_YIELDED.labels("unit-yield")
+async def test_background_work_pauses_as_long_as_its_batch_took_only_while_serving() -> None:
+    yielded = BACKGROUND_YIELDED.labels("unit-yield")
 
     started = time.monotonic()
-    await consumer._yield_to_requests(0.2)
+    await activity.pause_for_requests(0.2, "unit-yield")
     assert time.monotonic() - started < 0.05  # nobody asking: no pause
     assert yielded._value.get() == 0
 
     activity.request_seen("/v1/systems")
     started = time.monotonic()
-    await consumer._yield_to_requests(0.2)
+    await activity.pause_for_requests(0.2, "unit-yield")
     assert time.monotonic() - started >= 0.19
     assert yielded._value.get() == pytest.approx(0.2)

@@ -678,7 +678,7 @@ async def evidence_page(
     me, items, systems, soa = await gather(
         whoami(api),
         api.get("/v1/evidence", params=params),
-        api.optional("/v1/systems", params={"limit": 200}),
+        api.optional("/v1/systems", params={"view": "brief", "limit": 200}),
         api.optional("/v1/controls/statement-of-applicability"),
     )
     return render(

@@ -37,7 +37,6 @@ from aigov.shared.events import CloudEvent, Headers, InvalidEvent
 from aigov.shared.logs import event_id_var
 from aigov.shared.metrics import (
     CONSUMER_LAG,
-    CONSUMER_YIELDED,
     EVENTS_DEAD_LETTERED,
     EVENTS_HANDLED,
     EVENTS_RETRIED,
@@ -46,10 +45,9 @@ from aigov.shared.topics import dlq
 
 logger = logging.getLogger(__name__)
 
-# Records a fetch; fewer while requests are being served; the longest pause after a batch then.
+# Records a fetch; fewer while the component serves requests (see aigov.shared.activity).
 BATCH = 200
 SERVING_BATCH = 20
-MAX_YIELD_S = 1.0
 
 
 class Handler(Protocol):
@@ -127,13 +125,9 @@ class ConsumerRunner:
                 started = time.monotonic()
                 await self._process(consumer, tp, records)
                 await self._record_lag(consumer, tp)
-                await self._yield_to_requests(time.monotonic() - started)
-
-    async def _yield_to_requests(self, spent_s: float) -> None:
-        if activity.serving_requests():
-            pause = min(spent_s, MAX_YIELD_S)
-            CONSUMER_YIELDED.labels(self.subscription.group_id).inc(pause)
-            await asyncio.sleep(pause)
+                await activity.pause_for_requests(
+                    time.monotonic() - started, self.subscription.group_id
+                )
 
     async def _process(
         self,

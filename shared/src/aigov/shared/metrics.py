@@ -35,10 +35,10 @@ EVENTS_RETRIED = Counter("aigov_events_retried_total", "Handler retries.", ["top
 EVENTS_DEAD_LETTERED = Counter(
     "aigov_events_dead_lettered_total", "Events sent to the dead-letter topic.", ["topic"]
 )
-CONSUMER_YIELDED = Counter(
-    "aigov_consumer_yielded_seconds_total",
-    "Time consumers paused between batches to leave the CPU to HTTP requests.",
-    ["group"],
+BACKGROUND_YIELDED = Counter(
+    "aigov_background_yielded_seconds_total",
+    "Time background work (consumers, outbox relay) paused to leave the CPU to HTTP requests.",
+    ["task"],
 )
 CONSUMER_LAG = Gauge(
     "aigov_consumer_lag", "Records behind the partition's high watermark.", ["topic", "partition"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from aigov.shared import activity
 from aigov.shared.bus import Publisher
 from aigov.shared.bus_tables import OutboxEvent
 from aigov.shared.db import transaction, utcnow
@@ -86,6 +88,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while True:
+            started = time.monotonic()
             try:
                 relayed = await self.relay_once()
             except asyncio.CancelledError:
@@ -93,6 +96,8 @@ class OutboxRelay:
             except Exception:
                 logger.warning("outbox relay pass failed; will retry", exc_info=True)
                 relayed = 0
+            if relayed:
+                await activity.pause_for_requests(time.monotonic() - started, "outbox-relay")
             if relayed < self._batch_size:
                 self._wake.clear()
                 try:
