@@ -6,6 +6,7 @@ Each test run gets its own data directories and free ports, so it can run beside
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import uuid
@@ -18,11 +19,28 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
 
 
-def free_port() -> int:
+# Ports are picked below the kernel's ephemeral range (32768-60999 by default): a port the
+# kernel handed out as free can be taken by any outgoing connection (a service's Kafka client,
+# say) before our server binds it, which once failed a CI run with "address already in use".
+PORTS = range(20_000, 32_000)
+
+
+def _bindable(port: int) -> bool:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port(span: int = 1) -> int:
+    """A port free to bind now, with the ``span - 1`` ports after it."""
+    for _ in range(500):
+        port = random.randrange(PORTS.start, PORTS.stop - span)
+        if all(_bindable(port + i) for i in range(span)):
+            return port
+    raise RuntimeError(f"no {span} free consecutive ports in {PORTS}")
 
 
 @dataclass

@@ -19,10 +19,8 @@ from tests.infra import ROOT, free_port
 @pytest.fixture(scope="session")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     var = tmp_path_factory.mktemp("var")
-    gateway_port, kafka_port = free_port(), free_port()
-    base = free_port()
-    while any(_busy(base + i) for i in range(4)):
-        base = free_port()
+    # The broker's controller listens on the port after it; the four services on consecutive ports.
+    gateway_port, kafka_port, base = free_port(), free_port(span=2), free_port(span=4)
     env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
     log = (var / "platform.log").open("wb")
     proc = subprocess.Popen(
