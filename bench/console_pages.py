@@ -98,7 +98,6 @@ def main() -> None:
 def import_systems(client: httpx.Client, n: int, high_risk_share: float) -> None:
     started = time.perf_counter()
     purposes = ["recruitment screening", "chat assistant", "spam filter"]
-    every = round(1 / high_risk_share) if high_risk_share > 0 else 0
     for chunk in range(0, n, 5000):
         rows = [
             {
@@ -109,7 +108,7 @@ def import_systems(client: httpx.Client, n: int, high_risk_share: float) -> None
                 "countries": ["DE"],
                 # Annex III point 4(a): a high-risk system with all its obligations.
                 "extra_facts": {"use.employment_recruitment": True}
-                if every and i % every == 0
+                if int((i + 1) * high_risk_share) > int(i * high_risk_share)
                 else {},
             }
             for i in range(chunk, min(n, chunk + 5000))
@@ -182,10 +181,11 @@ def run(url: str, n: int, repeat: int, high_risk_share: float) -> None:
         finally:
             done.set()
             worker.join()
-        print(  # noqa: T201
-            f"{len(refreshes)} view computations meanwhile, median "
-            f"{statistics.median(refreshes):.2f} s, max {max(refreshes):.2f} s"
-        )
+        if refreshes:
+            print(  # noqa: T201
+                f"{len(refreshes)} view computations meanwhile, median "
+                f"{statistics.median(refreshes):.2f} s, max {max(refreshes):.2f} s"
+            )
 
 
 def wait_for_quiet_ledger(

@@ -34,11 +34,17 @@ def _bindable(port: int) -> bool:
         return True
 
 
+_handed_out: set[int] = set()
+
+
 def free_port(span: int = 1) -> int:
-    """A port free to bind now, with the ``span - 1`` ports after it."""
+    """A port free to bind now, with the ``span - 1`` ports after it, none handed out before
+    in this test run (two picks made before either server binds must not coincide)."""
     for _ in range(500):
         port = random.randrange(PORTS.start, PORTS.stop - span)
-        if all(_bindable(port + i) for i in range(span)):
+        block = range(port, port + span)
+        if _handed_out.isdisjoint(block) and all(_bindable(p) for p in block):
+            _handed_out.update(block)
             return port
     raise RuntimeError(f"no {span} free consecutive ports in {PORTS}")
 
@@ -55,7 +61,8 @@ class KafkaBroker:
 
     @classmethod
     def create(cls, data_dir: Path) -> KafkaBroker:
-        return cls(data_dir, free_port(), free_port())
+        port = free_port(span=2)
+        return cls(data_dir, port, port + 1)
 
     def start(self) -> None:
         subprocess.run(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aigov.classifier.classification import service as classification
+from aigov.classifier.classification.models import Classification
 from aigov.classifier.questionnaire import service as questionnaire
 from aigov.classifier.rulebook.loader import load_rulebook
 from aigov.classifier.system.service import record_retirement, record_snapshot
@@ -332,3 +333,13 @@ async def test_bulk_read_returns_each_latest_version_with_the_named_fields(
         assert isinstance(result["needs_review"], bool)
         assert {o["id"] for o in result["obligations"]} >= {"art26_2_human_oversight"}
     assert other_tenant == []
+
+
+def test_the_trace_is_stored_apart_and_read_back_whole() -> None:
+    columns = Classification.split_result({"risk_tier": "high_risk", "trace": [{"rule": "r"}]})
+    assert columns == {"result": {"risk_tier": "high_risk"}, "trace": [{"rule": "r"}]}
+    row = Classification(**columns)
+    assert row.full_result == {"risk_tier": "high_risk", "trace": [{"rule": "r"}]}
+    # Written by a pre-0004 pod during a rolling upgrade: the trace is still inside the result.
+    old = Classification(result={"risk_tier": "minimal_risk", "trace": [{"rule": "s"}]}, trace=[])
+    assert old.full_result == {"risk_tier": "minimal_risk", "trace": [{"rule": "s"}]}

@@ -46,6 +46,7 @@ async def test_bulk_calls_run_one_at_a_time_with_as_long_again_between(tmp_path:
     systems = [{"id": f"s{i}"} for i in range(4 * upstream.BULK)]
     try:
         found = await up.classifications(systems)
+        finished = time.monotonic()
     finally:
         await client.aclose()
 
@@ -57,3 +58,5 @@ async def test_bulk_calls_run_one_at_a_time_with_as_long_again_between(tmp_path:
     for (_, previous_end), (next_start, _) in zip(calls, calls[1:], strict=False):
         # idle at least PACE x the call's time before the next call starts
         assert next_start - previous_end >= upstream.PACE * CALL_S * 0.9
+    # the idle time comes before the next call: none after the last one
+    assert finished - calls[-1][1] < CALL_S / 2

@@ -88,6 +88,8 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         while True:
+            # Cleared before the pass: a commit during the pass or the pause wakes the next wait.
+            self._wake.clear()
             started = time.monotonic()
             try:
                 relayed = await self.relay_once()
@@ -99,7 +101,6 @@ class OutboxRelay:
             if relayed:
                 await activity.pause_for_requests(time.monotonic() - started, "outbox-relay")
             if relayed < self._batch_size:
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
                 except TimeoutError:

@@ -59,6 +59,7 @@ class Upstream:
         self.timeout = min(CALL_TIMEOUT_S, settings.read_timeout_s)
         self.missing: set[str] = set()
         self.fan_out = asyncio.Semaphore(FAN_OUT)
+        self._owed_s = 0.0  # idle time the previous bulk call earned (see :meth:`paced`)
 
     def _headers(self) -> dict[str, str]:
         headers = {CONTEXT_HEADER: self.token, "accept": "application/json"}
@@ -107,13 +108,17 @@ class Upstream:
             return default
 
     async def paced(self, service: str, path: str, **params: Any) -> Any:
-        """A bulk call (:meth:`part`), at most :data:`FAN_OUT` at a time, paced by :data:`PACE`."""
+        """A bulk call (:meth:`part`), at most :data:`FAN_OUT` at a time, paced by :data:`PACE`:
+        the idle time a call earns is spent before the next one, so the last call of a view and
+        a failed call (its service is then skipped) add none."""
         async with self.fan_out:
+            await asyncio.sleep(self._owed_s)
+            self._owed_s = 0.0
             started = time.monotonic()
-            try:
-                return await self.part(service, path, **params)
-            finally:
-                await asyncio.sleep(PACE * (time.monotonic() - started))
+            answer = await self.part(service, path, **params)
+            if service not in self.missing:
+                self._owed_s = PACE * (time.monotonic() - started)
+            return answer
 
     async def systems(self) -> list[dict[str, Any]] | None:
         """Every system of the organisation from the inventory (all pages); ``None`` if down."""

@@ -37,7 +37,11 @@ class Classification(Base):
 
     @property
     def full_result(self) -> dict[str, Any]:
-        return {**self.result, "trace": self.trace}
+        # A row written by a pre-0004 pod during a rolling upgrade still has its trace inside
+        # ``result`` (and the column's default, ``[]``).
+        rest = dict(self.result)
+        inline = rest.pop("trace", [])
+        return {**rest, "trace": self.trace or inline}
 
     @staticmethod
     def split_result(result: dict[str, Any]) -> dict[str, Any]:
